@@ -1,0 +1,124 @@
+/**
+ * The neutral FFI vocabulary shared by both runtime backends.
+ *
+ * `ffi/symbols.ts` declares librdkafka once in these terms; `ffi/bun.ts` and
+ * `ffi/deno.ts` translate them to `bun:ffi` and `Deno.dlopen`. Above this line a
+ * native pointer is the opaque {@link Ptr}: Bun represents pointers as numbers and
+ * Deno as objects (or `null`), and no code outside the backends may care which.
+ *
+ * @module
+ */
+
+/** Parameter and result types a symbol may use. `buf` is a `Uint8Array` passed by address. */
+export type NativeType =
+  | "void"
+  | "i32"
+  | "u32"
+  | "i64"
+  | "u64"
+  | "usize"
+  | "isize"
+  | "ptr"
+  | "buf";
+
+/** One C function: its parameter and result types, and the librdkafka version it first appeared in. */
+export interface SymbolSpec {
+  readonly parameters: readonly NativeType[];
+  readonly result: NativeType;
+  /** librdkafka version (e.g. "2.2.0") that added the symbol; absent means "in 2.0.2". */
+  readonly since?: string;
+  /** Declare a second, waiting variant that runs off the JS thread (see {@link Backend.background}). */
+  readonly background?: boolean;
+}
+
+declare const ptrBrand: unique symbol;
+/**
+ * An opaque native pointer. Never build one from a number; get it from a symbol's
+ * result or from {@link Backend.ptrOf}. `null` pointers are represented by {@link Backend.NULL}.
+ *
+ * @example
+ * ```ts
+ * const rk: Ptr = lib.call.rd_kafka_new(0, conf, errbuf, 512n);
+ * if (lib.isNull(rk)) throw new Error("rd_kafka_new failed");
+ * ```
+ */
+export type Ptr = { readonly [ptrBrand]: true };
+
+/** A value that may be passed where a symbol takes a pointer or integer. */
+// deno-lint-ignore no-explicit-any
+export type NativeArg = any;
+
+/** The loaded library: one synchronous function per declared symbol. */
+// deno-lint-ignore no-explicit-any
+export type SymbolCalls = Record<string, (...args: NativeArg[]) => any>;
+
+/** A wake-up channel: librdkafka writes a byte to `fd` when a queue turns non-empty. */
+export interface Wakeup {
+  /** The write end, handed to `rd_kafka_queue_io_event_enable`. */
+  readonly fd: number;
+  /** Stops listening and closes both ends. Idempotent. */
+  close(): void;
+}
+
+/**
+ * What one runtime (Bun or Deno) provides to the rest of the library.
+ *
+ * @example
+ * ```ts
+ * const backend = await loadBackend();
+ * const lib = backend.open("/usr/lib/x86_64-linux-gnu/librdkafka.so.1", SYMBOLS);
+ * console.log(backend.readCString(lib.call.rd_kafka_version_str()));
+ * ```
+ */
+export interface Backend {
+  /** "bun" or "deno". */
+  readonly runtime: "bun" | "deno";
+  /** The runtime's own version string. */
+  readonly runtimeVersion: string;
+  /** Reads an environment variable; `undefined` when unset or not permitted. */
+  env(name: string): string | undefined;
+  /** The null pointer of this runtime. */
+  readonly NULL: Ptr;
+  /**
+   * Opens a shared library and binds the symbols present in it; symbols absent from
+   * the library are left out of `call` and listed in `missing`.
+   */
+  open(path: string, symbols: Record<string, SymbolSpec>): OpenLibrary;
+  /** True when `p` is a null pointer. */
+  isNull(p: Ptr | null | undefined): boolean;
+  /** The address of an off-heap `Uint8Array`'s first byte (stable while it lives). */
+  ptrOf(bytes: Uint8Array): Ptr;
+  /** A pointer's address as a number (safe below 2^53, true on x86_64 user space). */
+  address(p: Ptr): number;
+  /** The pointer at an address previously taken with {@link address}. */
+  fromAddress(addr: number | bigint): Ptr;
+  /** Reads a NUL-terminated UTF-8 string; `null` for a null pointer. */
+  readCString(p: Ptr): string | null;
+  /** Copies `len` bytes at `p` into a new `Uint8Array`. */
+  copyBytes(p: Ptr, len: number): Uint8Array;
+  /** A zero-copy `ArrayBuffer` over `len` bytes at `p`; valid only while the C memory lives. */
+  view(p: Ptr, len: number): ArrayBuffer;
+  /** Reads an `int32_t` at `p + off`. */
+  readI32(p: Ptr, off: number): number;
+  /** Reads an `int64_t` at `p + off`. */
+  readI64(p: Ptr, off: number): bigint;
+  /** Reads a pointer at `p + off`. */
+  readPtr(p: Ptr, off: number): Ptr;
+  /** Reads a pointer-sized unsigned integer at `p + off` as a number. */
+  readUsize(p: Ptr, off: number): number;
+  /** Creates a pipe whose read end calls `onWake` (on the JS thread) when bytes arrive. */
+  wakeup(onWake: () => void): Wakeup;
+  /** Runs `symbol(...args)` off the JS thread; only symbols declared `background: true`. */
+  background(lib: OpenLibrary, symbol: string, args: readonly NativeArg[]): Promise<unknown>;
+  /** Forces a full garbage collection when the runtime exposes one (tests only). */
+  gc(): boolean;
+}
+
+/** A library opened by a backend. */
+export interface OpenLibrary {
+  readonly path: string;
+  readonly call: SymbolCalls;
+  /** Symbols declared but not found in the library. */
+  readonly missing: ReadonlySet<string>;
+  close(): void;
+}

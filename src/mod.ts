@@ -1,0 +1,31 @@
+/**
+ * kafka-fast: a Kafka client for Bun and Deno over librdkafka, through each
+ * runtime's FFI, that never blocks the event loop.
+ *
+ * @example
+ * ```ts
+ * import { MockCluster, Producer } from "kafka-fast";
+ * await using cluster = await MockCluster.create();
+ * await using producer = new Producer({ "bootstrap.servers": cluster.bootstrapServers });
+ * console.log(await producer.send({ topic: "demo", value: "hello" }));
+ * ```
+ * @module
+ */
+export { Producer } from "./producer.ts";
+export type {
+  ClientConfig,
+  DeliveryReport,
+  Headers,
+  Payload,
+  ProducerMessage,
+  ProducerOptions,
+  SendResult,
+} from "./producer.ts";
+export { MockCluster } from "./mock.ts";
+export type { MockClusterOptions, MockTopicOptions } from "./mock.ts";
+export { ClosedError, ConfigError, ErrorCode, KafkaError, LibraryLoadError, LimitError } from "./errors.ts";
+export type { ErrorCodeName, KafkaErrorFlags } from "./errors.ts";
+export type { ClientEvents, LogEntry } from "./events.ts";
+export { configure, currentLimits } from "./native/limits.ts";
+export type { Limits } from "./native/limits.ts";
+export { librdkafkaVersion } from "../ffi/loader.ts";

@@ -1,0 +1,235 @@
+/**
+ * `NativeClient`: the one owner of an `rd_kafka_t`, its main queue and its wake-up.
+ *
+ * librdkafka's own threads do all network work and put results (delivery reports,
+ * errors, logs, statistics) on the main queue as events. When that queue turns
+ * non-empty librdkafka writes a byte to our pipe (`rd_kafka_queue_io_event_enable`);
+ * the runtime wakes us as for any I/O, and we drain the queue with `timeout_ms = 0`
+ * polls, at most `drainBudget` messages per macrotask so one burst never holds the
+ * event loop for long (DESIGN.md rules 2 and 3). There is no polling timer.
+ *
+ * Close order (DESIGN.md rule 4): stop the wake-up and mark closed, destroy the
+ * queue and topic handles, then `rd_kafka_destroy` off the JS thread.
+ *
+ * @module
+ */
+import { EVENT, type Ptr } from "../../ffi/mod.ts";
+import { ConfigError, KafkaError } from "../errors.ts";
+import { buildConf, type ClientConfig, has } from "./conf.ts";
+import { runInBackground } from "./background.ts";
+import { acquireClient, releaseClient } from "./limits.ts";
+import { backend, cbufText, offHeap, rd } from "./lib.ts";
+import type { Emitter } from "../events.ts";
+
+/** librdkafka's log levels (syslog). @example `LOG_LEVELS[3] === "error"` */
+export const LOG_LEVELS = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"] as const;
+
+/** What an owner (producer, consumer) does with the events only it understands. */
+export interface EventSink {
+  /** Handles one event of a type the owner subscribed to; returns the work done (messages). */
+  onEvent(type: number, ev: Ptr): number;
+  /** Runs after every drain slice that handled at least one event. */
+  afterDrain(): void;
+  /** A fatal error: the client cannot be used any more. */
+  onFatal(err: KafkaError): void;
+}
+
+/** Options of {@link NativeClient}. */
+export interface NativeClientOptions {
+  type: number;
+  /** Event types the owner handles besides ERROR, LOG and STATS. */
+  events: number;
+  /** Properties set after the user's (e.g. `log.queue`). */
+  overrides?: Record<string, string>;
+  /** Properties set before the user's, so the user may change them. */
+  defaults?: Record<string, string>;
+  /** Most messages handled per drain slice. */
+  drainBudget: number;
+  emitter: Emitter;
+  sink: EventSink;
+}
+
+const WAKE_BYTE = new Uint8Array([1]);
+
+/**
+ * The owner of one librdkafka handle. Internal: the public classes wrap it.
+ *
+ * @example
+ * ```ts
+ * const client = new NativeClient(config, { type: RD_KAFKA_PRODUCER, events: EVENT.DR, … });
+ * await client.destroy();
+ * ```
+ */
+export class NativeClient {
+  readonly rk: Ptr;
+  readonly name: string;
+  #queue: Ptr;
+  #wakeup: { fd: number; close(): void };
+  #opts: NativeClientOptions;
+  #closed = false;
+  #destroyed: Promise<void> | undefined;
+  #sliceScheduled = false;
+  #logOuts = offHeap(24);
+  fatalError: KafkaError | undefined;
+
+  constructor(config: ClientConfig, opts: NativeClientOptions) {
+    this.#opts = opts;
+    const c = rd();
+    acquireClient();
+    let conf: Ptr | undefined;
+    try {
+      const defaults = Object.fromEntries(Object.entries(opts.defaults ?? {}).filter(([k]) => !has(config, k)));
+      conf = buildConf({ ...defaults, ...config }, { "log.queue": "true", ...opts.overrides });
+      c.rd_kafka_conf_set_events(conf, opts.events | EVENT.ERROR | EVENT.LOG | EVENT.STATS);
+      const errstr = new Uint8Array(512);
+      const rk: Ptr = c.rd_kafka_new(opts.type, conf, errstr, 512n);
+      if (backend.isNull(rk)) {
+        c.rd_kafka_conf_destroy(conf); // rd_kafka_new owns the conf only when it succeeds
+        throw new ConfigError(undefined, `librdkafka refused the configuration: ${cbufText(errstr)}`);
+      }
+      this.rk = rk;
+    } catch (e) {
+      releaseClient();
+      throw e;
+    }
+    this.name = backend.readCString(c.rd_kafka_name(this.rk)) ?? "rdkafka";
+    this.#queue = c.rd_kafka_queue_get_main(this.rk);
+    c.rd_kafka_set_log_queue(this.rk, backend.NULL);
+    this.#wakeup = backend.wakeup(() => this.#drain());
+    c.rd_kafka_queue_io_event_enable(this.#queue, this.#wakeup.fd, WAKE_BYTE, 1n);
+    // Events queued before the wake-up existed (early logs) would never signal: look now.
+    this.#schedule();
+  }
+
+  /** True once {@link destroy} began. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Drains soon, from a fresh macrotask (used when the owner knows work is queued). */
+  #schedule(): void {
+    if (this.#sliceScheduled) return;
+    this.#sliceScheduled = true;
+    setImmediate(() => {
+      this.#sliceScheduled = false;
+      this.#drain();
+    });
+  }
+
+  /** Serves the main queue with zero-timeout polls, up to the budget. */
+  #drain(): void {
+    if (this.#closed) return; // a wake-up already in flight at close still arrives
+    const c = rd();
+    const q = this.#queue;
+    const sink = this.#opts.sink;
+    let budget = this.#opts.drainBudget;
+    let handled = 0;
+    while (budget > 0) {
+      const ev: Ptr = c.rd_kafka_queue_poll(q, 0);
+      if (backend.isNull(ev)) break;
+      handled++;
+      try {
+        const type: number = c.rd_kafka_event_type(ev);
+        if (type === EVENT.ERROR) this.#onError(ev);
+        else if (type === EVENT.LOG) this.#onLog(ev);
+        else if (type === EVENT.STATS) this.#onStats(ev);
+        else budget -= sink.onEvent(type, ev);
+      } finally {
+        c.rd_kafka_event_destroy(ev);
+      }
+      budget--;
+    }
+    if (handled > 0) sink.afterDrain();
+    // Stopped at the budget: more may be queued and librdkafka will not signal again
+    // until we poll, so continue in the next macrotask.
+    if (budget <= 0 && !this.#closed) this.#schedule();
+  }
+
+  #onError(ev: Ptr): void {
+    const c = rd();
+    let code: number = c.rd_kafka_event_error(ev);
+    let text = backend.readCString(c.rd_kafka_event_error_string(ev)) ?? "";
+    const fatal = c.rd_kafka_event_error_is_fatal(ev) !== 0;
+    if (fatal) {
+      const buf = new Uint8Array(512);
+      code = c.rd_kafka_fatal_error(this.rk, buf, 512n);
+      text = cbufText(buf) || text;
+    }
+    const err = new KafkaError(code, text, { fatal });
+    if (fatal && !this.fatalError) {
+      this.fatalError = err;
+      this.#opts.sink.onFatal(err);
+    }
+    this.#opts.emitter.emit("error", err);
+  }
+
+  #onLog(ev: Ptr): void {
+    const outs = this.#logOuts;
+    if (rd().rd_kafka_event_log(ev, outs, outs.subarray(8), outs.subarray(16)) !== 0) return;
+    const dv = new DataView(outs.buffer);
+    const fac = backend.readCString(backend.fromAddress(dv.getBigUint64(0, true)));
+    const msg = backend.readCString(backend.fromAddress(dv.getBigUint64(8, true)));
+    const level = dv.getInt32(16, true);
+    const entry = {
+      level,
+      severity: LOG_LEVELS[level] ?? "debug",
+      facility: fac ?? "",
+      message: msg ?? "",
+      client: this.name,
+    };
+    if (!this.#opts.emitter.emit("log", entry)) {
+      // No listener: keep librdkafka's default of printing to stderr.
+      // deno-lint-ignore no-console -- librdkafka prints logs to stderr by default; so do we
+      console.error(`%${level}|${entry.facility}|${this.name}| ${entry.message}`);
+    }
+  }
+
+  #onStats(ev: Ptr): void {
+    const text = backend.readCString(rd().rd_kafka_event_stats(ev));
+    if (text) this.#opts.emitter.emit("stats", JSON.parse(text));
+  }
+
+  /** Messages (and requests) librdkafka still holds for this client. @example `client.outqLen()` */
+  outqLen(): number {
+    return rd().rd_kafka_outq_len(this.rk);
+  }
+
+  /** Drains what is queued now and then as usual; for owners that just enqueued work. @example `client.kick()` */
+  kick(): void {
+    this.#schedule();
+  }
+
+  /**
+   * Stops the wake-up, runs `beforeDestroy` (owners destroy their topic handles),
+   * destroys the queue, then the handle off the JS thread. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await client.destroy();
+   * ```
+   */
+  destroy(beforeDestroy?: () => void): Promise<void> {
+    if (this.#destroyed) return this.#destroyed;
+    this.#closed = true;
+    const c = rd();
+    c.rd_kafka_queue_io_event_enable(this.#queue, -1, backend.NULL, 0n);
+    this.#wakeup.close();
+    // Events still queued hold references librdkafka waits for at destroy.
+    for (
+      let ev: Ptr = c.rd_kafka_queue_poll(this.#queue, 0);
+      !backend.isNull(ev);
+      ev = c.rd_kafka_queue_poll(this.#queue, 0)
+    ) {
+      c.rd_kafka_event_destroy(ev);
+    }
+    beforeDestroy?.();
+    c.rd_kafka_queue_destroy(this.#queue);
+    this.#destroyed = runInBackground("rd_kafka_destroy", [this.rk]).then(() => releaseClient());
+    return this.#destroyed;
+  }
+
+  /** Lets the owner serve events one last time before destroy (e.g. final reports). @example `client.drainNow()` */
+  drainNow(): void {
+    this.#drain();
+  }
+}

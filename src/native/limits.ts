@@ -1,0 +1,80 @@
+/**
+ * Process-wide resource limits: how many clients may be open at once and how
+ * many calls may wait in the background execution environment at once.
+ *
+ * Every librdkafka client owns several OS threads (one per broker plus internal
+ * ones), so an unbounded number of clients is a resource leak waiting to happen.
+ *
+ * @module
+ */
+import { LimitError } from "../errors.ts";
+
+/** The process-wide limits; see {@link configure}. */
+export interface Limits {
+  /** Most clients (producers, consumers, admin clients, mock clusters) open at once. Default 32. */
+  maxClients: number;
+  /**
+   * Most calls that wait (destroy, …) running off the JS thread at once. On Bun
+   * this is the size of the Worker pool; on Deno the number of concurrent
+   * `nonblocking` calls. Further calls queue in order. Default 4.
+   */
+  maxBackgroundCalls: number;
+}
+
+const limits: Limits = { maxClients: 32, maxBackgroundCalls: 4 };
+let openClients = 0;
+
+/**
+ * Changes process-wide limits. Lowering `maxClients` below the number open
+ * affects only new clients.
+ *
+ * @example
+ * ```ts
+ * import { configure } from "kafka-fast";
+ * configure({ maxClients: 8, maxBackgroundCalls: 2 });
+ * ```
+ */
+export function configure(next: Partial<Limits>): Readonly<Limits> {
+  for (const [k, v] of Object.entries(next)) {
+    if (!(k in limits)) throw new TypeError(`configure: unknown limit "${k}"`);
+    if (!Number.isInteger(v) || (v as number) < 1) {
+      throw new RangeError(`configure: ${k} must be a positive integer, got ${String(v)}`);
+    }
+    (limits as unknown as Record<string, number>)[k] = v as number;
+  }
+  return { ...limits };
+}
+
+/**
+ * The limits in force and the number of clients open now.
+ *
+ * @example
+ * ```ts
+ * console.log(currentLimits().openClients);
+ * ```
+ */
+export function currentLimits(): Readonly<Limits & { openClients: number }> {
+  return { ...limits, openClients };
+}
+
+/** Takes one client slot or throws {@link LimitError}. @example `acquireClient(); try { … } catch { releaseClient(); }` */
+export function acquireClient(): void {
+  if (openClients >= limits.maxClients) {
+    throw new LimitError(
+      "maxClients",
+      limits.maxClients,
+      "close a client first, or raise it with configure({ maxClients })",
+    );
+  }
+  openClients++;
+}
+
+/** Returns a slot taken by {@link acquireClient}. @example `releaseClient()` */
+export function releaseClient(): void {
+  openClients = Math.max(0, openClients - 1);
+}
+
+/** The background limit, read by the background queue. @example `maxBackground()` */
+export function maxBackground(): number {
+  return limits.maxBackgroundCalls;
+}

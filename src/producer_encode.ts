@@ -1,0 +1,302 @@
+/**
+ * Validation of outgoing messages and their encoding for librdkafka.
+ *
+ * One message crosses as one `rd_kafka_produceva` call: an array of `rd_kafka_vu_t`
+ * (72 bytes each) followed by the bytes it points to, all written into one
+ * off-heap scratch buffer that is reused for every call (librdkafka copies the
+ * bytes, `RD_KAFKA_MSG_F_COPY`, before the call returns). A batch of plain messages
+ * for one topic crosses as one `rd_kafka_produce_batch` call over an array of
+ * `rd_kafka_message_t` written the same way.
+ *
+ * @module
+ */
+import { MESSAGE, MSG_F_COPY, MSG_F_PARTITION, PARTITION_UA, type Ptr, VTYPE, VU } from "../ffi/mod.ts";
+import { ErrorCode, KafkaError } from "./errors.ts";
+import { backend } from "./native/lib.ts";
+
+/** A message body or key: bytes, text (sent as UTF-8), or `null`. */
+export type Payload = Uint8Array | string | null;
+
+/** Headers: a record, or ordered `[name, value]` pairs where names may repeat. */
+export type Headers = Record<string, Payload> | ReadonlyArray<readonly [string, Payload]>;
+
+/**
+ * A message to produce.
+ *
+ * @example
+ * ```ts
+ * const msg: ProducerMessage = {
+ *   topic: "orders",
+ *   key: "customer-42",
+ *   value: JSON.stringify({ total: 12.5 }),
+ *   headers: [["trace", "abc"], ["trace", "def"]],
+ *   timestamp: new Date(),
+ * };
+ * ```
+ */
+export interface ProducerMessage {
+  topic: string;
+  value: Payload;
+  key?: Payload;
+  /** An explicit partition; omitted means the configured partitioner chooses. */
+  partition?: number;
+  headers?: Headers;
+  /** Milliseconds since the epoch, or a Date; omitted means "now" (CreateTime). */
+  timestamp?: number | Date;
+}
+
+/** A message after validation. @example `normalize(msg, "message")` */
+export interface Outgoing {
+  topic: string;
+  value: Payload;
+  key: Payload | undefined;
+  partition: number;
+  headers: Array<readonly [string, Payload]> | undefined;
+  timestamp: number | undefined;
+}
+
+const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof ArrayBuffer) return "an ArrayBuffer (wrap it: new Uint8Array(buf))";
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === "object" ? `an object (${v.constructor?.name ?? "Object"})` : `a ${typeof v}`;
+}
+
+function checkPayload(v: unknown, field: string): Payload {
+  if (v === null || typeof v === "string" || v instanceof Uint8Array) return v;
+  throw new TypeError(`${field} must be a Uint8Array, a string or null, got ${describeType(v)}`);
+}
+
+/**
+ * Checks the topic name the way Kafka does, naming the topic in the error.
+ *
+ * @example
+ * ```ts
+ * checkTopic("orders", "message.topic"); // ok
+ * ```
+ */
+export function checkTopic(topic: unknown, field: string): string {
+  if (typeof topic !== "string") throw new TypeError(`${field} must be a string, got ${describeType(topic)}`);
+  if (!TOPIC_RE.test(topic) || topic === "." || topic === "..") {
+    throw new KafkaError(
+      ErrorCode.TOPIC_EXCEPTION,
+      `invalid topic name ${JSON.stringify(topic.length > 300 ? topic.slice(0, 300) + "…" : topic)} (${field}): ` +
+        "a topic name is 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', and not '.' or '..'",
+      { retriable: false },
+    );
+  }
+  return topic;
+}
+
+/**
+ * Validates one message; errors name the field (`messages[3].value`).
+ *
+ * @throws {TypeError} for a field of the wrong type; {@link KafkaError} `TOPIC_EXCEPTION` for a bad topic name.
+ * @example
+ * ```ts
+ * const out = normalize({ topic: "t", value: "hi" }, "message");
+ * ```
+ */
+export function normalize(msg: ProducerMessage, at: string): Outgoing {
+  if (msg === null || typeof msg !== "object") throw new TypeError(`${at} must be an object, got ${describeType(msg)}`);
+  const topic = checkTopic(msg.topic, `${at}.topic`);
+  if (!("value" in msg)) throw new TypeError(`${at}.value is missing (use null for a message without a value)`);
+  const value = checkPayload(msg.value, `${at}.value`);
+  const key = msg.key === undefined ? undefined : checkPayload(msg.key, `${at}.key`);
+  let partition = PARTITION_UA;
+  if (msg.partition !== undefined && msg.partition !== null) {
+    const p = msg.partition;
+    if (typeof p !== "number" || !Number.isInteger(p) || p < -1 || p > 0x7fffffff) {
+      throw new TypeError(
+        `${at}.partition must be an integer >= 0, got ${typeof p === "number" ? p : describeType(p)}`,
+      );
+    }
+    partition = p;
+  }
+  let timestamp: number | undefined;
+  if (msg.timestamp !== undefined && msg.timestamp !== null) {
+    const t = msg.timestamp instanceof Date ? msg.timestamp.getTime() : msg.timestamp;
+    if (typeof t !== "number" || !Number.isFinite(t) || t < 0) {
+      throw new TypeError(
+        `${at}.timestamp must be a Date or milliseconds since the epoch (>= 0), got ${
+          typeof t === "number" ? t : describeType(t)
+        }`,
+      );
+    }
+    timestamp = Math.floor(t);
+  }
+  let headers: Array<readonly [string, Payload]> | undefined;
+  if (msg.headers !== undefined && msg.headers !== null) {
+    const h = msg.headers;
+    const pairs = Array.isArray(h) ? h : typeof h === "object" ? Object.entries(h) : null;
+    if (!pairs) throw new TypeError(`${at}.headers must be a record or an array of [name, value] pairs`);
+    headers = pairs.map((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(`${at}.headers[${i}] must be a [name, value] pair, got ${describeType(pair)}`);
+      }
+      if (typeof pair[0] !== "string") {
+        throw new TypeError(`${at}.headers[${i}] name must be a string, got ${describeType(pair[0])}`);
+      }
+      return [pair[0], checkPayload(pair[1], `${at}.headers[${i}] ("${pair[0]}") value`)] as const;
+    });
+    if (headers.length === 0) headers = undefined;
+  }
+  return { topic, value, key, partition, headers, timestamp };
+}
+
+const encoder = new TextEncoder();
+const TWO32 = 4294967296;
+
+/** Upper bound of the bytes a payload takes once encoded. */
+function maxBytes(p: Payload | undefined): number {
+  if (p === null || p === undefined) return 0;
+  return typeof p === "string" ? p.length * 3 : p.length;
+}
+
+/**
+ * The reusable off-heap scratch buffer that messages are written into before the
+ * FFI call. One per producer.
+ *
+ * @example
+ * ```ts
+ * const enc = new Encoder();
+ * const n = enc.encodeVa(out, rktAddress, id);
+ * rd().rd_kafka_produceva(rk, enc.ptr, BigInt(n));
+ * ```
+ */
+export class Encoder {
+  bytes!: Uint8Array;
+  #u32!: Uint32Array;
+  #i32!: Int32Array;
+  /** The buffer's address, as a number for arithmetic and as a pointer to pass. */
+  base = 0;
+  ptr!: Ptr;
+
+  constructor(size = 64 * 1024) {
+    this.#alloc(size);
+  }
+
+  #alloc(size: number): void {
+    const buf = new ArrayBuffer(size);
+    this.bytes = new Uint8Array(buf);
+    this.#u32 = new Uint32Array(buf);
+    this.#i32 = new Int32Array(buf);
+    this.ptr = backend.ptrOf(this.bytes);
+    this.base = backend.address(this.ptr);
+  }
+
+  /** Makes room for `size` bytes (the old contents are not kept). */
+  ensure(size: number): void {
+    if (size <= this.bytes.length) return;
+    let n = this.bytes.length;
+    while (n < size) n *= 2;
+    this.#alloc(n);
+  }
+
+  /** Writes an unsigned 64-bit value (address, size, id) at byte offset `off` (8-aligned). */
+  #u64(off: number, v: number): void {
+    const i = off >>> 2;
+    this.#u32[i] = v % TWO32;
+    this.#u32[i + 1] = Math.floor(v / TWO32);
+  }
+
+  /** Writes `p` at `at`; returns the bytes written (`-1` for null). */
+  #payload(p: Payload, at: number): number {
+    if (p === null) return -1;
+    if (typeof p === "string") return encoder.encodeInto(p, this.bytes.subarray(at)).written;
+    this.bytes.set(p, at);
+    return p.length;
+  }
+
+  /**
+   * Writes one message as `rd_kafka_vu_t`s plus its data; returns the number of vus.
+   * `rkt` is the address of the topic handle, `id` the message's opaque.
+   */
+  encodeVa(m: Outgoing, rkt: number, id: number): number {
+    const nh = m.headers?.length ?? 0;
+    const nvu = 4 + (m.partition !== PARTITION_UA ? 1 : 0) + (m.key !== undefined ? 1 : 0) +
+      (m.timestamp !== undefined ? 1 : 0) + nh;
+    let data = nvu * VU.size;
+    let need = data + maxBytes(m.value) + maxBytes(m.key) + 8;
+    if (m.headers) { for (const [n, v] of m.headers) need += n.length * 3 + 1 + maxBytes(v) + 8; }
+    this.ensure(need);
+    const i32 = this.#i32;
+    let vu = 0;
+    const vtype = (t: number) => {
+      i32[(vu * VU.size) >>> 2] = t;
+      return vu++ * VU.size + VU.u;
+    };
+    this.#u64(vtype(VTYPE.RKT), rkt);
+    if (m.partition !== PARTITION_UA) i32[vtype(VTYPE.PARTITION) >>> 2] = m.partition;
+    const mem = (p: Payload, t: number) => {
+      const at = vtype(t);
+      const n = this.#payload(p, data);
+      this.#u64(at, n < 0 ? 0 : this.base + data);
+      this.#u64(at + 8, n < 0 ? 0 : n);
+      if (n > 0) data += (n + 7) & ~7;
+    };
+    mem(m.value, VTYPE.VALUE);
+    if (m.key !== undefined) mem(m.key, VTYPE.KEY);
+    this.#u64(vtype(VTYPE.OPAQUE), id);
+    i32[vtype(VTYPE.MSGFLAGS) >>> 2] = MSG_F_COPY;
+    if (m.timestamp !== undefined) this.#u64(vtype(VTYPE.TIMESTAMP), m.timestamp);
+    if (m.headers) {
+      for (const [name, value] of m.headers) {
+        const at = vtype(VTYPE.HEADER);
+        const nameLen = encoder.encodeInto(name, this.bytes.subarray(data)).written;
+        this.bytes[data + nameLen] = 0;
+        this.#u64(at, this.base + data);
+        data += (nameLen + 8) & ~7;
+        const n = this.#payload(value, data);
+        this.#u64(at + 8, n < 0 ? 0 : this.base + data);
+        this.#u64(at + 16, n < 0 ? 0 : n);
+        if (n > 0) data += (n + 7) & ~7;
+      }
+    }
+    return vu;
+  }
+
+  /**
+   * Writes `msgs` as an array of `rd_kafka_message_t` for `rd_kafka_produce_batch`
+   * (per-message partition, key, value and opaque id).
+   */
+  encodeBatch(msgs: readonly Outgoing[], from: number, to: number, ids: readonly number[]): void {
+    const count = to - from;
+    let need = count * MESSAGE.size;
+    for (let i = from; i < to; i++) need += maxBytes(msgs[i].value) + maxBytes(msgs[i].key) + 16;
+    this.ensure(need);
+    this.bytes.fill(0, 0, count * MESSAGE.size);
+    let data = count * MESSAGE.size;
+    for (let i = 0; i < count; i++) {
+      const m = msgs[from + i];
+      const at = i * MESSAGE.size;
+      this.#i32[(at + MESSAGE.partition) >>> 2] = m.partition;
+      const n = this.#payload(m.value, data);
+      if (n >= 0) {
+        this.#u64(at + MESSAGE.payload, this.base + data);
+        this.#u64(at + MESSAGE.len, n);
+        data += (n + 7) & ~7;
+      }
+      if (m.key !== undefined) {
+        const k = this.#payload(m.key, data);
+        if (k >= 0) {
+          this.#u64(at + MESSAGE.key, this.base + data);
+          this.#u64(at + MESSAGE.key_len, k);
+          data += (k + 7) & ~7;
+        }
+      }
+      this.#u64(at + MESSAGE._private, ids[i]);
+    }
+  }
+
+  /** The `err` that `rd_kafka_produce_batch` left in message `i`. */
+  batchError(i: number): number {
+    return this.#i32[(i * MESSAGE.size + MESSAGE.err) >>> 2];
+  }
+}
+
+/** Flags for `rd_kafka_produce_batch`. @example `rd_kafka_produce_batch(rkt, PARTITION_UA, BATCH_FLAGS, …)` */
+export const BATCH_FLAGS = MSG_F_COPY | MSG_F_PARTITION;
