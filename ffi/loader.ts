@@ -1,9 +1,11 @@
 /**
  * Finds and opens librdkafka for the running runtime, and checks its version.
  *
- * Order: the path in `KAFKA_FAST_LIBRDKAFKA`, then the system's `librdkafka.so.1`
- * (through the dynamic linker's search path, then well-known directories). The
- * library opens on first use, not at import, so importing kafka-fast never throws.
+ * Order: the path in `KAFKA_FAST_LIBRDKAFKA` when it is set (and then only that
+ * path: silently loading another librdkafka than the one asked for would hide a
+ * misconfiguration), else the system's `librdkafka.so.1` through the dynamic
+ * linker's search path, then well-known directories. The library opens on first
+ * use, not at import, so importing kafka-fast never throws.
  *
  * @module
  */
@@ -75,7 +77,7 @@ export function parseVersion(s: string): number {
 
 function openFirst(): OpenLibrary {
   const explicit = backend.env("KAFKA_FAST_LIBRDKAFKA");
-  const candidates = explicit ? [explicit, ...SYSTEM_PATHS] : SYSTEM_PATHS;
+  const candidates = explicit ? [explicit] : SYSTEM_PATHS;
   const tried: string[] = [];
   for (const path of candidates) {
     let opened: OpenLibrary;
@@ -94,7 +96,8 @@ function openFirst(): OpenLibrary {
     return opened;
   }
   throw new LibraryLoadError(
-    `could not load librdkafka >= ${MIN_LIBRDKAFKA_VERSION_STR}. Tried:\n  ${tried.join("\n  ")}\n${INSTALL_HINT}`,
+    `could not load librdkafka >= ${MIN_LIBRDKAFKA_VERSION_STR}. Tried:\n  ${tried.join("\n  ")}\n` +
+      (explicit ? "KAFKA_FAST_LIBRDKAFKA is set: unset it to use the system librdkafka. " : "") + INSTALL_HINT,
     tried,
   );
 }

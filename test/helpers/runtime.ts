@@ -1,0 +1,58 @@
+/**
+ * Test helpers that differ by runtime: running a script in a fresh process of the
+ * same runtime, forcing GC, sleeping.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { backend } from "../../ffi/mod.ts";
+
+/** "bun" or "deno". @example `if (runtime === "deno") …` */
+export const runtime: "bun" | "deno" = backend.runtime;
+
+/** Resolves after `ms`. @example `await sleep(10)` */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Forces a full collection (Bun.gc / V8 gc with --expose-gc). @example `forceGc()` */
+export function forceGc(): void {
+  if (!backend.gc()) throw new Error("no GC hook: run Deno with --v8-flags=--expose-gc");
+}
+
+/** Result of {@link runScript}. */
+export interface ScriptResult {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs `file` in a new process of the current runtime, with extra environment.
+ *
+ * @example
+ * ```ts
+ * const r = runScript(new URL("./fixtures/x.ts", import.meta.url), { FOO: "1" });
+ * ```
+ */
+export function runScript(file: URL, env: Record<string, string> = {}, timeoutMs = 60_000): ScriptResult {
+  const path = file.pathname;
+  const exe = process.execPath;
+  const args = runtime === "bun" ? [path] : ["run", "-A", "--v8-flags=--expose-gc", path];
+  const t0 = performance.now();
+  const r = spawnSync(exe, args, {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+  });
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+    ms: performance.now() - t0,
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Checks ffi/constants.ts against the installed librdkafka headers, and the symbol
+ * table against the loaded library.
+ *
+ * Compiles test/c/offsets.c with gcc (or `$CC`) against `<librdkafka/rdkafka.h>` and
+ * `<librdkafka/rdkafka_mock.h>`, runs it, and compares the sizeof/offsetof values and
+ * constants it prints (one JSON object) with what ffi/constants.ts exports. A struct
+ * layout change then fails here instead of corrupting memory at run time.
+ *
+ * Runs unchanged under `bun test test/offsets.test.ts` and
+ * `deno test -A test/offsets.test.ts`. gcc and the librdkafka headers are required:
+ * the test fails (it does not skip) when they are missing.
+ *
+ * @module
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+import {
+  CONF_INVALID,
+  CONF_OK,
+  CONF_UNKNOWN,
+  EVENT,
+  MESSAGE,
+  MIN_LIBRDKAFKA_VERSION,
+  MIN_LIBRDKAFKA_VERSION_STR,
+  MSG_F_BLOCK,
+  MSG_F_COPY,
+  MSG_F_FREE,
+  MSG_F_PARTITION,
+  OFFSET,
+  PARTITION_UA,
+  PURGE_F_INFLIGHT,
+  PURGE_F_NON_BLOCKING,
+  PURGE_F_QUEUE,
+  RD_KAFKA_CONSUMER,
+  RD_KAFKA_PRODUCER,
+  TIMESTAMP_TYPE,
+  TOPIC_PARTITION,
+  TOPIC_PARTITION_LIST,
+  VTYPE,
+  VU,
+} from "../ffi/constants.ts";
+import { SYMBOLS } from "../ffi/symbols.ts";
+import { library, librdkafkaVersion, parseVersion } from "../ffi/loader.ts";
+
+/** What test/c/offsets.c prints. */
+interface HeaderFacts {
+  RD_KAFKA_VERSION: number;
+  MESSAGE: Record<string, number>;
+  VU: Record<string, number>;
+  TOPIC_PARTITION: Record<string, number>;
+  TOPIC_PARTITION_LIST: Record<string, number>;
+  CONST: Record<string, number>;
+  EVENT: Record<string, number>;
+  VTYPE: Record<string, number>;
+  TIMESTAMP_TYPE: Record<string, number>;
+  OFFSET: Record<string, number>;
+}
+
+const SOURCE = fileURLToPath(new URL("./c/offsets.c", import.meta.url));
+
+function errorText(e: unknown): string {
+  const err = e as { message?: string; stderr?: unknown; stdout?: unknown };
+  const out = [err.stdout, err.stderr]
+    .map((s) => (s === undefined || s === null ? "" : String(s)).trim())
+    .filter((s) => s !== "")
+    .join("\n");
+  return out || String(err.message ?? e);
+}
+
+/** Compiles and runs test/c/offsets.c once; later calls reuse the result. */
+let facts: HeaderFacts | undefined;
+function headerFacts(): HeaderFacts {
+  if (facts) return facts;
+  const cc = process.env.CC || "gcc";
+  const dir = mkdtempSync(join(tmpdir(), "kafka-fast-offsets-"));
+  try {
+    const exe = join(dir, "offsets");
+    try {
+      execFileSync(cc, ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", exe, SOURCE], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") {
+        throw new Error(
+          `test/offsets.test.ts needs a C compiler: \`${cc}\` was not found on PATH. ` +
+            "Install gcc and the librdkafka headers (Debian/Ubuntu: `apt-get install gcc librdkafka-dev`), " +
+            "or set CC to a compiler.",
+        );
+      }
+      throw new Error(
+        `compiling ${SOURCE} with \`${cc}\` failed (are the librdkafka headers installed? ` +
+          `Debian/Ubuntu: \`apt-get install librdkafka-dev\`):\n${errorText(e)}`,
+      );
+    }
+    let out: string;
+    try {
+      out = execFileSync(exe, [], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+      throw new Error(`running the compiled ${SOURCE} failed:\n${errorText(e)}`);
+    }
+    facts = JSON.parse(out) as HeaderFacts;
+    return facts;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("ffi/constants.ts matches the librdkafka headers", () => {
+  it("the headers are at least the minimum supported version", () => {
+    const v = headerFacts().RD_KAFKA_VERSION >>> 0;
+    assert.ok(
+      v >= MIN_LIBRDKAFKA_VERSION,
+      `rdkafka.h is 0x${v.toString(16)}, older than ${MIN_LIBRDKAFKA_VERSION_STR}`,
+    );
+  });
+
+  it("rd_kafka_message_t", () => {
+    assert.deepEqual(headerFacts().MESSAGE, { ...MESSAGE });
+  });
+
+  it("rd_kafka_vu_t", () => {
+    assert.deepEqual(headerFacts().VU, { ...VU });
+  });
+
+  it("rd_kafka_topic_partition_t", () => {
+    assert.deepEqual(headerFacts().TOPIC_PARTITION, { ...TOPIC_PARTITION });
+  });
+
+  it("rd_kafka_topic_partition_list_t", () => {
+    assert.deepEqual(headerFacts().TOPIC_PARTITION_LIST, { ...TOPIC_PARTITION_LIST });
+  });
+
+  it("handle types, conf results, partition, message and purge flags", () => {
+    assert.deepEqual(headerFacts().CONST, {
+      PRODUCER: RD_KAFKA_PRODUCER,
+      CONSUMER: RD_KAFKA_CONSUMER,
+      CONF_UNKNOWN,
+      CONF_INVALID,
+      CONF_OK,
+      PARTITION_UA,
+      MSG_F_FREE,
+      MSG_F_COPY,
+      MSG_F_BLOCK,
+      MSG_F_PARTITION,
+      PURGE_F_QUEUE,
+      PURGE_F_INFLIGHT,
+      PURGE_F_NON_BLOCKING,
+    });
+  });
+
+  it("RD_KAFKA_EVENT_*", () => {
+    // Same keys both ways: a name added to EVENT must be added to test/c/offsets.c too.
+    assert.deepEqual(headerFacts().EVENT, { ...EVENT });
+  });
+
+  it("RD_KAFKA_VTYPE_*", () => {
+    assert.deepEqual(headerFacts().VTYPE, { ...VTYPE });
+  });
+
+  it("RD_KAFKA_TIMESTAMP_*", () => {
+    const byIndex = Object.fromEntries(TIMESTAMP_TYPE.map((name, i) => [name, i]));
+    assert.deepEqual(headerFacts().TIMESTAMP_TYPE, byIndex);
+  });
+
+  it("RD_KAFKA_OFFSET_*", () => {
+    const fromC = Object.fromEntries(
+      Object.entries(headerFacts().OFFSET).map(([k, v]) => [k, BigInt(v)]),
+    );
+    assert.deepEqual(fromC, { ...OFFSET });
+  });
+});
+
+describe("the loaded librdkafka", () => {
+  it(`is at least ${MIN_LIBRDKAFKA_VERSION_STR}`, () => {
+    const version = librdkafkaVersion();
+    assert.ok(
+      parseVersion(version) >= MIN_LIBRDKAFKA_VERSION,
+      `loaded librdkafka ${version} (${library().path}) is older than ${MIN_LIBRDKAFKA_VERSION_STR}`,
+    );
+    const encoded = library().call.rd_kafka_version() >>> 0;
+    assert.ok(encoded >= MIN_LIBRDKAFKA_VERSION, `rd_kafka_version() = 0x${encoded.toString(16)}`);
+  });
+
+  it("has every symbol of SYMBOLS that has no `since`", () => {
+    const required = Object.entries(SYMBOLS)
+      .filter(([, spec]) => !("since" in spec))
+      .map(([name]) => name);
+    assert.ok(required.length > 0);
+    const { missing, path } = library();
+    assert.deepEqual(
+      required.filter((name) => missing.has(name)),
+      [],
+      `missing from ${path} (${librdkafkaVersion()}); add \`since\` to them or fix the names`,
+    );
+  });
+});
