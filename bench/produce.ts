@@ -25,19 +25,24 @@ const SMOKE = flag("--smoke");
 const REPS = Number(opt("--reps", SMOKE ? "1" : "3"));
 const SIZES = opt("--sizes", "100,1024,10240").split(",").map(Number);
 const PARTITIONS = 8;
-/** Messages per throughput run: about 100 MB of values, at most 1 M messages. */
-const countFor = (size: number) => SMOKE ? Math.max(200, Math.floor(2e5 / size)) : Math.min(1e6, Math.floor(2e8 / size));
+/** Messages per throughput run (other sizes: about 300 MB of values, 1 000 to 1 M messages). */
+const COUNTS: Record<number, number> = SMOKE
+  ? { 100: 2_000, 1024: 2_000, 10240: 200 }
+  : { 100: 1e6, 1024: 3e5, 10240: 5e4 };
+const countFor = (size: number) =>
+  COUNTS[size] ?? Math.max(1_000, Math.min(SMOKE ? 2_000 : 1e6, Math.floor(3e8 / size)));
 const LATENCY_SAMPLES = SMOKE ? 50 : 2_000;
 const LATENCY_WARMUP = SMOKE ? 10 : 200;
-/** Outstanding `send`s: 20 000, or fewer so they hold at most 64 MiB of values. */
-const windowFor = (size: number) => Math.max(1_000, Math.min(20_000, Math.floor(64 * 2 ** 20 / size)));
-/** `sendMulti` batch: 10 000 messages, or fewer so one batch holds at most 10 MB. */
-const batchFor = (size: number) => Math.max(100, Math.min(10_000, Math.floor(1e7 / size)));
+/** Outstanding `send`s: 20 000, or fewer so they hold at most 80 MiB of values (8 192 of 10 KiB). */
+const windowFor = (size: number) => Math.max(1_000, Math.min(20_000, Math.floor(80 * 2 ** 20 / size)));
+/** `sendMulti` batch: 10 000 messages, or fewer so one batch holds at most 10 MiB (1 024 of 10 KiB). */
+const batchFor = (size: number) => Math.max(100, Math.min(10_000, Math.floor(10 * 2 ** 20 / size)));
 const BATCHES_IN_FLIGHT = 4;
 const SEND_CHUNK = 1_000; // `send`s issued per macrotask, so the bench's own loop never stalls for long
 
 // --- small statistics helpers ------------------------------------------------------
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
 const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
@@ -153,7 +158,11 @@ const bootstrap = external ?? cluster!.bootstrapServers;
 
 console.log(`# kafka-fast produce benchmark${SMOKE ? " (smoke)" : ""}`);
 console.log(`runtime: ${runtime}; librdkafka ${librdkafkaVersion()}; ${REPS} rep(s), medians shown`);
-console.log(`cluster: ${external ? `external ${bootstrap}` : "MockCluster (in-process, TCP)"}; ${PARTITIONS} partitions per topic`);
+console.log(
+  `cluster: ${
+    external ? `external ${bootstrap}` : "MockCluster (in-process, TCP)"
+  }; ${PARTITIONS} partitions per topic`,
+);
 
 // Limits sized for the largest value: one message and one request each fit with room to spare.
 const config = {
@@ -165,7 +174,9 @@ const config = {
 const idle = startLagMonitor();
 await new Promise((r) => setTimeout(r, SMOKE ? 100 : 500));
 const baseline = idle();
-console.log(`idle event-loop lag (timer resolution): p99 ${baseline.p99.toFixed(2)} ms, max ${baseline.max.toFixed(2)} ms\n`);
+console.log(
+  `idle event-loop lag (timer resolution): p99 ${baseline.p99.toFixed(2)} ms, max ${baseline.max.toFixed(2)} ms\n`,
+);
 
 interface Row {
   size: number;
@@ -237,7 +248,8 @@ printTable(
 /** Prints a Markdown table; the first `left` columns are left-aligned, the rest right-aligned. */
 function printTable(head: string[], body: string[][], left: number): void {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => i < left ? c.padEnd(w[i]) : c.padStart(w[i])).join(" | ") + " |";
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => i < left ? c.padEnd(w[i]) : c.padStart(w[i])).join(" | ") + " |";
   console.log(line(head));
   console.log("|" + w.map((n, i) => "-".repeat(n + 1) + (i < left ? "-" : ":")).join("|") + "|");
   for (const row of body) console.log(line(row));

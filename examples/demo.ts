@@ -109,7 +109,9 @@ const external = proc?.env.KAFKA_BOOTSTRAP;
 const cluster = external ? undefined : await MockCluster.create();
 if (cluster) await cluster.createTopic(TOPIC, { partitions: 4 });
 const bootstrap = external ?? cluster!.bootstrapServers;
-console.log(`cluster: ${external ? `external ${bootstrap}` : `MockCluster ${bootstrap}`}, topic ${TOPIC} (4 partitions)`);
+console.log(
+  `cluster: ${external ? `external ${bootstrap}` : `MockCluster ${bootstrap}`}, topic ${TOPIC} (4 partitions)`,
+);
 
 const producer = new Producer({ "bootstrap.servers": bootstrap });
 const msg: ProducerMessage = { topic: TOPIC, value: new Uint8Array(SIZE).fill(0x61) };

@@ -40,20 +40,25 @@ function toBun(spec: SymbolSpec): { args: string[]; returns: string } {
 function open(path: string, symbols: Record<string, SymbolSpec>): OpenLibrary {
   const required: Record<string, ReturnType<typeof toBun>> = {};
   const optional: string[] = [];
+  const aliases: string[] = [];
   for (const [name, spec] of Object.entries(symbols)) {
-    if (spec.since === undefined) required[name] = toBun(spec);
+    if (spec.symbol !== undefined) aliases.push(name);
+    else if (spec.since === undefined) required[name] = toBun(spec);
     else optional.push(name);
   }
   // deno-lint-ignore no-explicit-any
   const libs: any[] = [dlopen(path, required as never)];
   const call: Record<string, AnyFn> = { ...libs[0].symbols };
   const missing = new Set<string>();
-  for (const name of optional) {
+  // bun:ffi binds by key, so a symbol declared under another name opens alone.
+  for (const name of [...optional, ...aliases]) {
+    const cName = symbols[name].symbol ?? name;
     try {
-      const one = dlopen(path, { [name]: toBun(symbols[name]) } as never);
+      const one = dlopen(path, { [cName]: toBun(symbols[name]) } as never);
       libs.push(one);
-      call[name] = one.symbols[name];
-    } catch {
+      call[name] = one.symbols[cName];
+    } catch (e) {
+      if (symbols[name].since === undefined) throw e;
       missing.add(name);
     }
   }
@@ -69,6 +74,17 @@ function getLibc(): OpenLibrary {
 const num = (p: Ptr): number => p as unknown as number;
 const asPtr = (n: number | bigint | null): Ptr => (n === null ? 0 : Number(n)) as unknown as Ptr;
 
+/** Runs a wake-up handler; an exception surfaces as an uncaught error but never stops the wake-ups. */
+function wake(onWake: () => void): void {
+  try {
+    onWake();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
+
 function wakeup(onWake: () => void): Wakeup {
   const c = getLibc().call;
   const fds = new Int32Array(2);
@@ -77,14 +93,15 @@ function wakeup(onWake: () => void): Wakeup {
   let closed = false;
   const reader = Bun.file(rfd).stream().getReader();
   (async () => {
-    try {
-      while (!closed) {
-        const { done } = await reader.read();
-        if (done || closed) break;
-        onWake();
+    while (!closed) {
+      let done: boolean;
+      try {
+        done = (await reader.read()).done;
+      } catch {
+        break; // the stream errors when its fd closes under it; nothing to deliver then
       }
-    } catch {
-      // The stream errors when its fd closes under it; nothing to deliver then.
+      if (done || closed) break;
+      wake(onWake);
     }
     c.close(rfd);
   })();
@@ -196,6 +213,9 @@ export const backend: Backend = {
   readI64: (p, off) => read.i64(num(p) as never, off),
   readPtr: (p, off) => asPtr(read.ptr(num(p) as never, off)),
   readUsize: (p, off) => read.ptr(num(p) as never, off),
+  copyFromAddress(dst, addr, len) {
+    getLibc().call.memcpy_from(dst, addr, len);
+  },
   wakeup,
   background,
   gc() {

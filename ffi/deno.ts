@@ -34,7 +34,7 @@ function open(path: string, symbols: Record<string, SymbolSpec>): OpenLibrary {
   const defs: Record<string, any> = {};
   for (const [name, spec] of Object.entries(symbols)) {
     const def = {
-      name,
+      name: spec.symbol ?? name,
       parameters: spec.parameters.map((t) => TYPE[t]),
       result: TYPE[spec.result],
       optional: spec.since !== undefined,
@@ -67,6 +67,17 @@ function view(p: Ptr): Deno.UnsafePointerView {
   return new Deno.UnsafePointerView(raw(p) as Deno.PointerObject);
 }
 
+/** Runs a wake-up handler; an exception surfaces as an uncaught error but never stops the wake-ups. */
+function wake(onWake: () => void): void {
+  try {
+    onWake();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
+
 function wakeup(onWake: () => void): Wakeup {
   const c = getLibc().call;
   const fds = new Int32Array(2);
@@ -79,7 +90,7 @@ function wakeup(onWake: () => void): Wakeup {
     while (!closed) {
       const n = Number(await c["read" + BG](rfd, buf, 256n));
       if (closed) break;
-      if (n > 0) onWake();
+      if (n > 0) wake(onWake);
       else if (n === 0) break; // write end closed
       // n < 0: EINTR or similar; read again.
     }
@@ -134,6 +145,9 @@ export const backend: Backend = {
   readI64: (p, off) => view(p).getBigInt64(off),
   readPtr: (p, off) => asPtr(view(p).getPointer(off)),
   readUsize: (p, off) => Number(view(p).getBigUint64(off)),
+  copyFromAddress(dst, addr, len) {
+    getLibc().call.memcpy_from(dst, addr, len);
+  },
   wakeup,
   background(lib: OpenLibrary, symbol: string, args: readonly NativeArg[]) {
     const fn = lib.call[symbol + BG];

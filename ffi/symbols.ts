@@ -65,6 +65,13 @@ export const SYMBOLS = {
     "ptr", /* const rd_kafka_message_t *rkmessage */
     "buf", /* rd_kafka_timestamp_type_t *tstype */
   ], "i64"),
+  // The same function taking the message's address as an integer: delivery reports
+  // read message addresses out of an array, and a Deno pointer object per message
+  // would be garbage on the hot path.
+  rd_kafka_message_timestamp_at: s([
+    "usize", /* const rd_kafka_message_t *rkmessage */
+    "buf", /* rd_kafka_timestamp_type_t *tstype */
+  ], "i64", { symbol: "rd_kafka_message_timestamp" }),
   rd_kafka_message_headers: s([
     "ptr", /* const rd_kafka_message_t *rkmessage */
     "buf", /* rd_kafka_headers_t **hdrsp */
@@ -233,22 +240,34 @@ export const SYMBOLS = {
 export type SymbolName = keyof typeof SYMBOLS;
 
 /**
- * The libc functions the wake-up pipe needs (`pipe`, `read`, `write`, `close`).
+ * The libc functions the wake-up pipe needs (`pipe`, `read`, `write`, `close`),
+ * and `memcpy` to copy C structs into JS memory without allocating.
  * `read` has a background variant: on Deno it is the waiter that blocks a worker
  * thread, never the JS thread, until librdkafka writes a wake-up byte.
  *
  * @example
  * ```ts
  * import { LIBC_SYMBOLS } from "./symbols.ts";
- * console.log(Object.keys(LIBC_SYMBOLS)); // ["pipe", "read", "write", "close", "fcntl"]
+ * console.log(Object.keys(LIBC_SYMBOLS)); // ["pipe", "read", "write", "close", "memcpy_from"]
  * ```
  */
 export const LIBC_SYMBOLS = {
   pipe: s(["buf" /* int pipefd[2] */], "i32"),
-  read: s(["i32", /* int fd */ "buf", /* void *buf */ "usize" /* size_t count */], "isize", {
-    background: true,
-  }),
-  write: s(["i32", /* int fd */ "buf", /* const void *buf */ "usize" /* size_t count */], "isize"),
+  read: s([
+    "i32", /* int fd */
+    "buf", /* void *buf */
+    "usize", /* size_t count */
+  ], "isize", { background: true }),
+  write: s([
+    "i32", /* int fd */
+    "buf", /* const void *buf */
+    "usize", /* size_t count */
+  ], "isize"),
   close: s(["i32" /* int fd */], "i32"),
-  fcntl: s(["i32", /* int fd */ "i32", /* int cmd */ "i32" /* int arg */], "i32"),
+  // memcpy(dst, src, n) with the source as an address: copies a C struct into JS memory.
+  memcpy_from: s([
+    "buf", /* void *dest */
+    "usize", /* const void *src */
+    "usize", /* size_t n */
+  ], "ptr", { symbol: "memcpy" }),
 } as const satisfies Record<string, SymbolSpec>;

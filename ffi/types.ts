@@ -27,6 +27,11 @@ export interface SymbolSpec {
   readonly result: NativeType;
   /** librdkafka version (e.g. "2.2.0") that added the symbol; absent means "in 2.0.2". */
   readonly since?: string;
+  /**
+   * The C function's name when the key differs: a second declaration of one
+   * function with other parameter types (e.g. a pointer passed as its address).
+   */
+  readonly symbol?: string;
   /** Declare a second, waiting variant that runs off the JS thread (see {@link Backend.background}). */
   readonly background?: boolean;
 }
@@ -106,6 +111,8 @@ export interface Backend {
   readPtr(p: Ptr, off: number): Ptr;
   /** Reads a pointer-sized unsigned integer at `p + off` as a number. */
   readUsize(p: Ptr, off: number): number;
+  /** Copies `len` bytes from the C address `addr` into `dst` (libc `memcpy`; no allocation). */
+  copyFromAddress(dst: Uint8Array, addr: bigint, len: bigint): void;
   /** Creates a pipe whose read end calls `onWake` (on the JS thread) when bytes arrive. */
   wakeup(onWake: () => void): Wakeup;
   /** Runs `symbol(...args)` off the JS thread; only symbols declared `background: true`. */

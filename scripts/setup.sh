@@ -26,8 +26,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/deno ]; then
-  echo "setup: installing bun and deno from the npm registry"
+# Reinstall whenever package-lock.json changed since the last install.
+stamp=node_modules/.kafka-fast-lock
+if [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/deno ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: installing bun, deno and type definitions from the npm registry"
   npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
 fi
 echo "setup: bun $(node_modules/.bin/bun --version), $(node_modules/.bin/deno --version | head -1), librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?')"

@@ -80,6 +80,7 @@ function checkPayload(v: unknown, field: string): Payload {
  */
 export function checkTopic(topic: unknown, field: string): string {
   if (typeof topic !== "string") throw new TypeError(`${field} must be a string, got ${describeType(topic)}`);
+  if (validTopics.has(topic)) return topic;
   if (!TOPIC_RE.test(topic) || topic === "." || topic === "..") {
     throw new KafkaError(
       ErrorCode.TOPIC_EXCEPTION,
@@ -88,8 +89,12 @@ export function checkTopic(topic: unknown, field: string): string {
       { retriable: false },
     );
   }
+  if (validTopics.size >= 4096) validTopics.clear();
+  validTopics.add(topic);
   return topic;
 }
+/** Names already checked: most producers write to a handful of topics. */
+const validTopics = new Set<string>();
 
 /**
  * Validates one message; errors name the field (`messages[3].value`).
@@ -260,18 +265,19 @@ export class Encoder {
   }
 
   /**
-   * Writes `msgs` as an array of `rd_kafka_message_t` for `rd_kafka_produce_batch`
-   * (per-message partition, key, value and opaque id).
+   * Writes `items[from, to)` as an array of `rd_kafka_message_t` for
+   * `rd_kafka_produce_batch` (per-message partition, key, value, and opaque ids
+   * `firstId`, `firstId + 1`, …).
    */
-  encodeBatch(msgs: readonly Outgoing[], from: number, to: number, ids: readonly number[]): void {
+  encodeBatch(items: ReadonlyArray<{ out: Outgoing }>, from: number, to: number, firstId: number): void {
     const count = to - from;
     let need = count * MESSAGE.size;
-    for (let i = from; i < to; i++) need += maxBytes(msgs[i].value) + maxBytes(msgs[i].key) + 16;
+    for (let i = from; i < to; i++) need += maxBytes(items[i].out.value) + maxBytes(items[i].out.key) + 16;
     this.ensure(need);
     this.bytes.fill(0, 0, count * MESSAGE.size);
     let data = count * MESSAGE.size;
     for (let i = 0; i < count; i++) {
-      const m = msgs[from + i];
+      const m = items[from + i].out;
       const at = i * MESSAGE.size;
       this.#i32[(at + MESSAGE.partition) >>> 2] = m.partition;
       const n = this.#payload(m.value, data);
@@ -288,7 +294,7 @@ export class Encoder {
           data += (k + 7) & ~7;
         }
       }
-      this.#u64(at + MESSAGE._private, ids[i]);
+      this.#u64(at + MESSAGE._private, firstId + i);
     }
   }
 

@@ -26,8 +26,18 @@ export const LOG_LEVELS = ["emerg", "alert", "crit", "error", "warning", "notice
 
 /** What an owner (producer, consumer) does with the events only it understands. */
 export interface EventSink {
-  /** Handles one event of a type the owner subscribed to; returns the work done (messages). */
-  onEvent(type: number, ev: Ptr): number;
+  /**
+   * Handles one event of a type the owner subscribed to, spending at most `budget`
+   * (messages); returns what it spent. An owner that cannot finish within the
+   * budget keeps the event (`holding` turns true) and finishes it in `resume`.
+   */
+  onEvent(type: number, ev: Ptr, budget: number): number;
+  /** True while the owner keeps a partly handled event. */
+  readonly holding: boolean;
+  /** Continues the kept event; returns what it spent. */
+  resume(budget: number): number;
+  /** Destroys a kept event at once (close). */
+  release(): void;
   /** Runs after every drain slice that handled at least one event. */
   afterDrain(): void;
   /** A fatal error: the client cannot be used any more. */
@@ -124,25 +134,33 @@ export class NativeClient {
     const sink = this.#opts.sink;
     let budget = this.#opts.drainBudget;
     let handled = 0;
-    while (budget > 0) {
+    if (sink.holding) {
+      budget -= sink.resume(budget);
+      handled++;
+    }
+    while (budget > 0 && !sink.holding) {
       const ev: Ptr = c.rd_kafka_queue_poll(q, 0);
       if (backend.isNull(ev)) break;
       handled++;
+      const type: number = c.rd_kafka_event_type(ev);
+      let kept = false;
       try {
-        const type: number = c.rd_kafka_event_type(ev);
         if (type === EVENT.ERROR) this.#onError(ev);
         else if (type === EVENT.LOG) this.#onLog(ev);
         else if (type === EVENT.STATS) this.#onStats(ev);
-        else budget -= sink.onEvent(type, ev);
+        else {
+          budget -= sink.onEvent(type, ev, budget);
+          kept = sink.holding;
+        }
       } finally {
-        c.rd_kafka_event_destroy(ev);
+        if (!kept) c.rd_kafka_event_destroy(ev);
       }
       budget--;
     }
     if (handled > 0) sink.afterDrain();
-    // Stopped at the budget: more may be queued and librdkafka will not signal again
-    // until we poll, so continue in the next macrotask.
-    if (budget <= 0 && !this.#closed) this.#schedule();
+    // Stopped at the budget (or inside a big event): more may be queued and
+    // librdkafka will not signal again until we poll, so go on in the next macrotask.
+    if ((budget <= 0 || sink.holding) && !this.#closed) this.#schedule();
   }
 
   #onError(ev: Ptr): void {
@@ -214,6 +232,7 @@ export class NativeClient {
     const c = rd();
     c.rd_kafka_queue_io_event_enable(this.#queue, -1, backend.NULL, 0n);
     this.#wakeup.close();
+    this.#opts.sink.release();
     // Events still queued hold references librdkafka waits for at destroy.
     for (
       let ev: Ptr = c.rd_kafka_queue_poll(this.#queue, 0);

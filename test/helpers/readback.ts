@@ -40,7 +40,12 @@ export interface ReadMessage {
 export interface ReadBackOptions {
   /** The partitions to read: a list, or a count `n` meaning partitions 0…n-1. */
   partitions: number[] | number;
-  /** Stop after this many messages (0: wait `quietMs` and expect none). */
+  /**
+   * Stop after this many messages. With 0 it reads for `quietMs` and expects none;
+   * the consumer needs about 500 ms on the mock to fetch its first message
+   * (librdkafka retries the first offset query after 500 ms), so a shorter window
+   * proves nothing: prefer sending a marker message and checking its offset.
+   */
   count: number;
   /** Reject when fewer than `count` arrived by then. Default 10 000 ms. */
   timeoutMs?: number;
