@@ -60,6 +60,15 @@ export const SYMBOLS = {
   ], "ptr"), // rd_kafka_topic_partition_t *
 
   // --- messages and headers -----------------------------------------------
+  rd_kafka_headers_new: s(["usize" /* size_t initial_count */], "ptr"),
+  rd_kafka_headers_destroy: s(["ptr" /* rd_kafka_headers_t *hdrs */], "void"),
+  rd_kafka_header_add: s([
+    "ptr", /* rd_kafka_headers_t *hdrs */
+    "buf", /* const char *name */
+    "isize", /* ssize_t name_size */
+    "buf", /* const void *value */
+    "isize", /* ssize_t value_size */
+  ], "i32"),
   rd_kafka_message_destroy: s(["ptr" /* rd_kafka_message_t *rkmessage */], "void"),
   rd_kafka_message_timestamp: s([
     "ptr", /* const rd_kafka_message_t *rkmessage */

@@ -56,6 +56,21 @@ for f in "${files[@]}"; do
       "$([ $rc -ne 0 ] && echo "  exit $rc")"
   done
 done
+# The demo and the benchmark must keep running: tiny counts, both runtimes.
+smoke() { # $1 = label, rest = command
+  local label=$1; shift
+  if timeout 300 "$@" >"$out" 2>&1; then
+    passed=$((passed + 1)); echo "ok    $label"
+  else
+    failed=$((failed + 1)); failures+=("$label"); cat "$out"; echo "FAIL  $label"
+  fi
+}
+if [ ${#@} -eq 0 ]; then
+  smoke "bun demo --count 20000" $BUN examples/demo.ts --count 20000
+  smoke "deno demo --count 20000" $DENO run -A examples/demo.ts --count 20000
+  smoke "bun bench --smoke" $BUN bench/produce.ts --smoke
+  smoke "deno bench --smoke" $DENO run -A bench/produce.ts --smoke
+fi
 rm -f "$out"
 
 for x in "${failures[@]}"; do echo "FAILED: $x"; done

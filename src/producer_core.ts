@@ -22,7 +22,7 @@ import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./er
 import type { Emitter } from "./events.ts";
 import type { EventSink, NativeClient } from "./native/client.ts";
 import { backend, cstr, offHeap, rd } from "./native/lib.ts";
-import { BATCH_FLAGS, Encoder, type Outgoing } from "./producer_encode.ts";
+import { BATCH_FLAGS, Encoder, type Outgoing, type Payload } from "./producer_encode.ts";
 import type { DeliveryReport, ProducerOptions, SendResult } from "./producer.ts";
 
 /**
@@ -107,7 +107,15 @@ export class ProducerCore implements EventSink {
     const { promise, resolve, reject } = Promise.withResolvers<DeliveryReport>();
     const target: Target = { out, deadline: 0, resolve, reject, batch: undefined, index: 0 };
     // Straight to librdkafka unless earlier messages still wait: order is call order.
-    if (this.#head < this.#backlog.length || !this.#produceOne(target)) this.#enqueueLater([target]);
+    if (this.#head < this.#backlog.length) this.#enqueueLater([target]);
+    else if (!this.#produceOne(target)) {
+      if (this.#opts.queueFull === "error") {
+        this.#settle(target, kafkaError(ErrorCode._QUEUE_FULL, `topic "${out.topic}": local queue full`));
+      } else {
+        this.#full = true; // retried after the next delivery reports make room
+        this.#enqueueLater([target]);
+      }
+    }
     return promise;
   }
 
@@ -224,12 +232,14 @@ export class ProducerCore implements EventSink {
       return true;
     }
     const id = this.#nextId++;
-    const n = this.#enc.encodeVa(out, this.#topicAddr.get(out.topic)!, id);
+    const hdrs = out.headers === undefined ? undefined : headerList(out.headers);
+    const n = this.#enc.encodeVa(out, this.#topicAddr.get(out.topic)!, id, hdrs ? backend.address(hdrs) : 0);
     const err: Ptr = c.rd_kafka_produceva(this.native.rk, this.#enc.ptr, n < 256 ? BIG[n] : BigInt(n));
     if (backend.isNull(err)) {
-      this.#pending.set(id, target);
+      this.#pending.set(id, target); // librdkafka owns the headers list now
       return true;
     }
+    if (hdrs) c.rd_kafka_headers_destroy(hdrs); // on failure it stays ours
     const code: number = c.rd_kafka_error_code(err);
     const text = backend.readCString(c.rd_kafka_error_string(err));
     c.rd_kafka_error_destroy(err);
@@ -478,6 +488,28 @@ export class ProducerCore implements EventSink {
       this.#topicAddr.clear();
     });
   }
+}
+
+const utf8 = new TextEncoder();
+/** A non-empty buffer for empty names and values: an empty array may have a null address. */
+const EMPTY = new Uint8Array(1);
+
+/** Builds an `rd_kafka_headers_t` (one call per header; librdkafka copies names and values). */
+function headerList(headers: ReadonlyArray<readonly [string, Payload]>): Ptr {
+  const c = rd();
+  const list: Ptr = c.rd_kafka_headers_new(BigInt(headers.length));
+  for (const [name, value] of headers) {
+    const nb = utf8.encode(name);
+    const vb = value === null ? null : typeof value === "string" ? utf8.encode(value) : value;
+    c.rd_kafka_header_add(
+      list,
+      nb.length ? nb : EMPTY,
+      BigInt(nb.length),
+      vb === null ? null : vb.length ? vb : EMPTY,
+      vb === null ? 0n : BigInt(vb.length),
+    );
+  }
+  return list;
 }
 
 function simple(o: Outgoing): boolean {

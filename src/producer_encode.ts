@@ -216,51 +216,42 @@ export class Encoder {
     return p.length;
   }
 
+  /** Starts vu `i` with its type; returns the byte offset of its union. */
+  #vu(i: number, vtype: number): number {
+    this.#i32[(i * VU.size) >>> 2] = vtype;
+    return i * VU.size + VU.u;
+  }
+
+  /** Writes a VALUE or KEY vu pointing at `p` copied to `data`; returns the next free offset. */
+  #mem(i: number, vtype: number, p: Payload, data: number): number {
+    const at = this.#vu(i, vtype);
+    const n = this.#payload(p, data);
+    this.#u64(at, n < 0 ? 0 : this.base + data);
+    this.#u64(at + 8, n < 0 ? 0 : n);
+    return n > 0 ? data + ((n + 7) & ~7) : data;
+  }
+
   /**
    * Writes one message as `rd_kafka_vu_t`s plus its data; returns the number of vus.
-   * `rkt` is the address of the topic handle, `id` the message's opaque.
+   * `rkt` is the address of the topic handle, `id` the message's opaque, `headers`
+   * the address of an `rd_kafka_headers_t` built by the caller (0 for none).
    */
-  encodeVa(m: Outgoing, rkt: number, id: number): number {
-    const nh = m.headers?.length ?? 0;
+  encodeVa(m: Outgoing, rkt: number, id: number, headers: number): number {
     const nvu = 4 + (m.partition !== PARTITION_UA ? 1 : 0) + (m.key !== undefined ? 1 : 0) +
-      (m.timestamp !== undefined ? 1 : 0) + nh;
+      (m.timestamp !== undefined ? 1 : 0) + (headers !== 0 ? 1 : 0);
     let data = nvu * VU.size;
-    let need = data + maxBytes(m.value) + maxBytes(m.key) + 8;
-    if (m.headers) { for (const [n, v] of m.headers) need += n.length * 3 + 1 + maxBytes(v) + 8; }
-    this.ensure(need);
-    const i32 = this.#i32;
+    this.ensure(data + maxBytes(m.value) + maxBytes(m.key) + 16);
     let vu = 0;
-    const vtype = (t: number) => {
-      i32[(vu * VU.size) >>> 2] = t;
-      return vu++ * VU.size + VU.u;
-    };
-    this.#u64(vtype(VTYPE.RKT), rkt);
-    if (m.partition !== PARTITION_UA) i32[vtype(VTYPE.PARTITION) >>> 2] = m.partition;
-    const mem = (p: Payload, t: number) => {
-      const at = vtype(t);
-      const n = this.#payload(p, data);
-      this.#u64(at, n < 0 ? 0 : this.base + data);
-      this.#u64(at + 8, n < 0 ? 0 : n);
-      if (n > 0) data += (n + 7) & ~7;
-    };
-    mem(m.value, VTYPE.VALUE);
-    if (m.key !== undefined) mem(m.key, VTYPE.KEY);
-    this.#u64(vtype(VTYPE.OPAQUE), id);
-    i32[vtype(VTYPE.MSGFLAGS) >>> 2] = MSG_F_COPY;
-    if (m.timestamp !== undefined) this.#u64(vtype(VTYPE.TIMESTAMP), m.timestamp);
-    if (m.headers) {
-      for (const [name, value] of m.headers) {
-        const at = vtype(VTYPE.HEADER);
-        const nameLen = encoder.encodeInto(name, this.bytes.subarray(data)).written;
-        this.bytes[data + nameLen] = 0;
-        this.#u64(at, this.base + data);
-        data += (nameLen + 8) & ~7;
-        const n = this.#payload(value, data);
-        this.#u64(at + 8, n < 0 ? 0 : this.base + data);
-        this.#u64(at + 16, n < 0 ? 0 : n);
-        if (n > 0) data += (n + 7) & ~7;
-      }
-    }
+    this.#u64(this.#vu(vu++, VTYPE.RKT), rkt);
+    if (m.partition !== PARTITION_UA) this.#i32[this.#vu(vu++, VTYPE.PARTITION) >>> 2] = m.partition;
+    data = this.#mem(vu++, VTYPE.VALUE, m.value, data);
+    if (m.key !== undefined) data = this.#mem(vu++, VTYPE.KEY, m.key, data);
+    this.#u64(this.#vu(vu++, VTYPE.OPAQUE), id);
+    this.#i32[this.#vu(vu++, VTYPE.MSGFLAGS) >>> 2] = MSG_F_COPY;
+    if (m.timestamp !== undefined) this.#u64(this.#vu(vu++, VTYPE.TIMESTAMP), m.timestamp);
+    // A headers list, not HEADER entries: with HEADER entries librdkafka 2.0.2 frees
+    // the list twice when the partitioner fails (librdkafka #4627), crashing the process.
+    if (headers !== 0) this.#u64(this.#vu(vu++, VTYPE.HEADERS), headers);
     return vu;
   }
 

@@ -83,7 +83,10 @@ describe("Producer (mock cluster)", () => {
     // `sendMulti` (rd_kafka_produce_batch), the two encodings of the library.
     for (const c of cases) await producer.send({ topic, ...c.m });
     const multi = await producer.sendMulti(cases.map((c) => ({ topic, ...c.m })));
-    assert.deepEqual(multi.map((r) => (r.status === "rejected" ? String(r.reason) : r.status)), cases.map(() => "fulfilled"));
+    assert.deepEqual(
+      multi.map((r) => (r.status === "rejected" ? String(r.reason) : r.status)),
+      cases.map(() => "fulfilled"),
+    );
 
     const got = await readBack(bootstrap, topic, { partitions: 1, count: cases.length * 2, quietMs: 100 });
     const expected = [...cases, ...cases];

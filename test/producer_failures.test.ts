@@ -197,6 +197,19 @@ describe("Producer failures (mock cluster)", () => {
     assert.throws(() => new Producer(base, { "linger.ms": 5 } as any), TypeError);
   });
 
+  it("config: error messages are one line (librdkafka's errstr ends some with a newline)", () => {
+    const configs: Array<Record<string, string | number>> = [{ acks: 1001 }, { "linger.ms": -5 }, {
+      "linger.ms": "soon",
+    }];
+    for (const cfg of configs) {
+      assert.throws(() => new Producer({ "bootstrap.servers": bootstrap, ...cfg }), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.message, e.message.trim(), JSON.stringify(e.message));
+        return true;
+      });
+    }
+  });
+
   it("queue full, waiting (default): 200 concurrent sends all resolve, in call order", async () => {
     const topic = await topicWith(1);
     const p = new Producer({ "bootstrap.servers": bootstrap, "queue.buffering.max.messages": 10, "linger.ms": 50 });
@@ -227,7 +240,9 @@ describe("Producer failures (mock cluster)", () => {
       { queueFull: "error" },
     );
     try {
-      const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => p.send({ topic, value: `e${i}` })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) => p.send({ topic, value: `e${i}` })),
+      );
       const ok = results.filter((r) => r.status === "fulfilled");
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
       assert.ok(ok.length >= 10 && failed.length > 0, `${ok.length} delivered, ${failed.length} refused`);

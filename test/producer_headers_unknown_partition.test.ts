@@ -49,7 +49,8 @@ describe("Producer: headers with an unknown partition", () => {
   it("send rejects with _UNKNOWN_PARTITION (and the process survives)", async () => {
     const topic = newTopic();
     await cluster.createTopic(topic, { partitions: 2 });
-    await producer.send({ topic, value: "metadata known from here on" });
+    // Partition 0 explicitly: partition 1 must stay empty for the check below.
+    await producer.send({ topic, value: "metadata known from here on", partition: 0 });
     for (let i = 0; i < 20; i++) {
       await assert.rejects(
         producer.send({ topic, value: `x${i}`, partition: 99, headers: { h: "v", n: null } }),

@@ -95,7 +95,7 @@ export class NativeClient {
       const rk: Ptr = c.rd_kafka_new(opts.type, conf, errstr, 512n);
       if (backend.isNull(rk)) {
         c.rd_kafka_conf_destroy(conf); // rd_kafka_new owns the conf only when it succeeds
-        throw new ConfigError(undefined, `librdkafka refused the configuration: ${cbufText(errstr)}`);
+        throw new ConfigError(undefined, `librdkafka refused the configuration: ${cbufText(errstr).trim()}`);
       }
       this.rk = rk;
     } catch (e) {

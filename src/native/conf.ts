@@ -64,7 +64,7 @@ export function buildConf(config: ClientConfig, overrides: Record<string, string
       const text = valueText(key, value);
       const res = c.rd_kafka_conf_set(conf, cstr(key), cstr(text), errstr, 512n);
       if (res !== CONF_OK) {
-        const why = cbufText(errstr);
+        const why = cbufText(errstr).trim();
         const shown = SECRET.test(key) ? "(value hidden)" : JSON.stringify(text);
         throw new ConfigError(
           key,
