@@ -103,6 +103,9 @@ function wakeup(onWake: () => void): Wakeup {
       if (done || closed) break;
       wake(onWake);
     }
+    // Detach Bun's stream from the fd before closing it (cancel leaves the fd open),
+    // so a later fd with the same number is never read by this stream.
+    await reader.cancel().catch(() => {});
     c.close(rfd);
   })();
   return {

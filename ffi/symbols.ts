@@ -77,10 +77,14 @@ export const SYMBOLS = {
   // The same function taking the message's address as an integer: delivery reports
   // read message addresses out of an array, and a Deno pointer object per message
   // would be garbage on the hot path.
-  rd_kafka_message_timestamp_at: s([
-    "usize", /* const rd_kafka_message_t *rkmessage */
-    "buf", /* rd_kafka_timestamp_type_t *tstype */
-  ], "i64", { symbol: "rd_kafka_message_timestamp" }),
+  rd_kafka_message_timestamp_at: s(
+    [
+      "usize", /* const rd_kafka_message_t *rkmessage */
+      "buf", /* rd_kafka_timestamp_type_t *tstype */
+    ],
+    "i64",
+    { symbol: "rd_kafka_message_timestamp" },
+  ),
   rd_kafka_message_headers: s([
     "ptr", /* const rd_kafka_message_t *rkmessage */
     "buf", /* rd_kafka_headers_t **hdrsp */
@@ -262,11 +266,15 @@ export type SymbolName = keyof typeof SYMBOLS;
  */
 export const LIBC_SYMBOLS = {
   pipe: s(["buf" /* int pipefd[2] */], "i32"),
-  read: s([
-    "i32", /* int fd */
-    "buf", /* void *buf */
-    "usize", /* size_t count */
-  ], "isize", { background: true }),
+  read: s(
+    [
+      "i32", /* int fd */
+      "buf", /* void *buf */
+      "usize", /* size_t count */
+    ],
+    "isize",
+    { background: true },
+  ),
   write: s([
     "i32", /* int fd */
     "buf", /* const void *buf */
@@ -274,9 +282,13 @@ export const LIBC_SYMBOLS = {
   ], "isize"),
   close: s(["i32" /* int fd */], "i32"),
   // memcpy(dst, src, n) with the source as an address: copies a C struct into JS memory.
-  memcpy_from: s([
-    "buf", /* void *dest */
-    "usize", /* const void *src */
-    "usize", /* size_t n */
-  ], "ptr", { symbol: "memcpy" }),
+  memcpy_from: s(
+    [
+      "buf", /* void *dest */
+      "usize", /* const void *src */
+      "usize", /* size_t n */
+    ],
+    "ptr",
+    { symbol: "memcpy" },
+  ),
 } as const satisfies Record<string, SymbolSpec>;

@@ -53,9 +53,15 @@ const MAX_TOPIC_HANDLES = 1024;
 const MESSAGE_SIZE = BigInt(MESSAGE.size);
 /** Small BigInts for the vu count of `rd_kafka_produceva` (see the note on BigInt arguments). */
 const BIG = Array.from({ length: 256 }, (_, i) => BigInt(i));
-/** Most messages, and bytes, enqueued from the backlog per macrotask: a big batch never holds the loop long. */
+/**
+ * Most messages and bytes enqueued from the backlog per macrotask, and the longest
+ * such a slice runs (checked between `produce_batch` calls of at most PUMP_CHUNK
+ * messages): a big batch never holds the event loop for long.
+ */
 const PUMP_MESSAGES = 5_000;
 const PUMP_BYTES = 2 * 1024 * 1024;
+const PUMP_SLICE_MS = 1;
+const PUMP_CHUNK = 500;
 
 /** Internal: see the module comment. @example `const core = new ProducerCore(emitter, opts)` */
 export class ProducerCore implements EventSink {
@@ -172,8 +178,9 @@ export class ProducerCore implements EventSink {
     const waitMode = this.#opts.queueFull === "wait";
     let messages = PUMP_MESSAGES;
     let bytes = PUMP_BYTES;
+    const until = performance.now() + PUMP_SLICE_MS;
     this.#full = false;
-    while (this.#head < q.length && messages > 0 && bytes > 0) {
+    while (this.#head < q.length && messages > 0 && bytes > 0 && performance.now() < until) {
       const t = q[this.#head];
       if (t.deadline <= now) {
         const ms = this.#opts.queueFullTimeoutMs;
@@ -185,7 +192,7 @@ export class ProducerCore implements EventSink {
         let j = this.#head + 1;
         let size = payloadSize(t.out);
         while (
-          j < q.length && j - this.#head < messages && size < bytes && q[j].batch === t.batch &&
+          j < q.length && j - this.#head < PUMP_CHUNK && size < bytes && q[j].batch === t.batch &&
           q[j].out.topic === t.out.topic && simple(q[j].out)
         ) size += payloadSize(q[j++].out);
         const stop = this.#produceBatch(q, this.#head, j);
@@ -318,7 +325,9 @@ export class ProducerCore implements EventSink {
       else t.resolve!(report!);
       return;
     }
-    b.results[t.index] = err ? { status: "rejected", reason: err as KafkaError } : { status: "fulfilled", value: report! };
+    b.results[t.index] = err
+      ? { status: "rejected", reason: err as KafkaError }
+      : { status: "fulfilled", value: report! };
     if (--b.remaining === 0) b.resolve(b.results);
   }
 

@@ -60,6 +60,10 @@ export interface NativeClientOptions {
 }
 
 const WAKE_BYTE = new Uint8Array([1]);
+/** Longest a drain slice runs before it yields to the event loop (milliseconds). */
+const SLICE_MS = 1;
+/** Messages handled between two looks at the clock. */
+const CHUNK = 256;
 
 /**
  * The owner of one librdkafka handle. Internal: the public classes wrap it.
@@ -126,36 +130,48 @@ export class NativeClient {
     });
   }
 
-  /** Serves the main queue with zero-timeout polls, up to the budget. */
+  /**
+   * Serves the main queue with zero-timeout polls, until it is empty, the message
+   * budget is spent, or the slice has run for SLICE_MS (checked every CHUNK messages).
+   */
   #drain(): void {
     if (this.#closed) return; // a wake-up already in flight at close still arrives
     const c = rd();
     const q = this.#queue;
     const sink = this.#opts.sink;
+    const until = performance.now() + SLICE_MS;
     let budget = this.#opts.drainBudget;
     let handled = 0;
-    if (sink.holding) {
-      budget -= sink.resume(budget);
+    while (sink.holding && budget > 0) {
+      budget -= sink.resume(Math.min(budget, CHUNK));
       handled++;
+      if (performance.now() >= until) budget = 0;
     }
+    let sinceCheck = 0;
     while (budget > 0 && !sink.holding) {
       const ev: Ptr = c.rd_kafka_queue_poll(q, 0);
       if (backend.isNull(ev)) break;
       handled++;
       const type: number = c.rd_kafka_event_type(ev);
       let kept = false;
+      let spent = 1;
       try {
         if (type === EVENT.ERROR) this.#onError(ev);
         else if (type === EVENT.LOG) this.#onLog(ev);
         else if (type === EVENT.STATS) this.#onStats(ev);
         else {
-          budget -= sink.onEvent(type, ev, budget);
+          spent = Math.max(1, sink.onEvent(type, ev, Math.min(budget, CHUNK)));
           kept = sink.holding;
         }
       } finally {
         if (!kept) c.rd_kafka_event_destroy(ev);
       }
-      budget--;
+      budget -= spent;
+      sinceCheck += spent;
+      if (sinceCheck >= CHUNK) {
+        sinceCheck = 0;
+        if (performance.now() >= until) budget = 0;
+      }
     }
     if (handled > 0) sink.afterDrain();
     // Stopped at the budget (or inside a big event): more may be queued and
