@@ -4,6 +4,9 @@
 #
 #   scripts/kafka.sh up        fetch (once), make TLS material + config, start, wait until ready
 #   scripts/kafka.sh down      stop it (SIGTERM, then SIGKILL after 30 s)
+#   scripts/kafka.sh kill      SIGKILL it (a crash, for failover tests); run/ and its data stay
+#   scripts/kafka.sh start     start it again on the existing run/ (no new format, certs or
+#                              config; ports from run/server.properties), wait until ready
 #   scripts/kafka.sh status    "running" (exit 0) or "stopped" (exit 3)
 #   scripts/kafka.sh logs [-f] the broker log (-f follows)
 #   scripts/kafka.sh env       `export` lines for tests: eval "$(scripts/kafka.sh env)"
@@ -62,8 +65,10 @@ broker_pid() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Ready = the broker logged that it started AND its PLAINTEXT port accepts (the port
-# only opens once the broker is unfenced, so clients can really use it).
-ready() { grep -q 'Kafka Server started' "$LOG" 2>/dev/null && port_open "$P0"; }
+# only opens once the broker is unfenced, so clients can really use it). The log is
+# appended to across `start`s: only what follows byte LOG_FROM counts.
+LOG_FROM=0
+ready() { grep -q 'Kafka Server started' < <(tail -c +$((LOG_FROM + 1)) "$LOG" 2>/dev/null) && port_open "$P0"; }
 
 # --- up ---------------------------------------------------------------------------
 
@@ -155,8 +160,6 @@ cmd_up() {
     -e "s|@P2@|$P2|g" -e "s|@P3@|$P3|g" -e "s|@P4@|$P4|g" \
     "$HERE/server.properties.in" >"$RUN/server.properties"
 
-  local jvm=(java -cp "$LIBS/*" -Djava.awt.headless=true
-    -Dlog4j2.configurationFile="$HERE/log4j2.xml" -Dkafka.logs.dir="$RUN/logs")
   # A random cluster id: 16 bytes in base64url without padding (22 characters); Kafka
   # rejects ids starting with '-' (they parse as an option), so draw again then.
   local id
@@ -169,20 +172,65 @@ cmd_up() {
   for m in SCRAM-SHA-256 SCRAM-SHA-512; do
     scram+=(--add-scram "$m=[name=$SASL_USER,password=$SASL_PASS]" --add-scram "$m=[name=$ADMIN,password=$ADMIN_PASS]")
   done
-  "${jvm[@]}" -Xmx256m -Dkafka.log.file=format.log kafka.tools.StorageTool format --standalone \
+  "${JVM[@]}" -Xmx256m -Dkafka.log.file=format.log kafka.tools.StorageTool format --standalone \
     -t "$id" -c "$RUN/server.properties" "${scram[@]}" >"$RUN/logs/format.out" 2>&1 ||
     { cat "$RUN/logs/format.out" >&2; die "formatting the storage failed"; }
 
+  t1=$(now_ms)
+  launch
+  say "up in $(secs_since "$t0") s (broker start $(secs_since "$t1") s), pid $(cat "$PIDFILE"), PLAINTEXT 127.0.0.1:$P0"
+}
+
+JVM=(java -cp "$LIBS/*" -Djava.awt.headless=true
+  -Dlog4j2.configurationFile="$HERE/log4j2.xml" -Dkafka.logs.dir="$RUN/logs")
+
+# Starts the broker on run/ as it is and waits until it is ready.
+launch() {
+  local pid t1
+  t1=$(now_ms)
   # setsid: its own session, so it outlives this shell and Ctrl-C here does not reach
   # it. In a non-interactive shell the background job is no group leader, so setsid
   # execs java in place and $! is the broker's pid.
-  t1=$(now_ms)
-  setsid nohup "${jvm[@]}" -Xms512m -Xmx1g -XX:+UseG1GC kafka.Kafka "$RUN/server.properties" \
-    >"$RUN/logs/stdout.log" 2>&1 </dev/null 9>&- &
+  setsid nohup "${JVM[@]}" -Xms512m -Xmx1g -XX:+UseG1GC kafka.Kafka "$RUN/server.properties" \
+    >>"$RUN/logs/stdout.log" 2>&1 </dev/null 9>&- &
   pid=$!
   echo "$pid" >"$PIDFILE"
   wait_ready "$pid" "$t1"
-  say "up in $(secs_since "$t0") s (broker start $(secs_since "$t1") s), pid $pid, PLAINTEXT 127.0.0.1:$P0"
+}
+
+# --- kill / start: a crash and a restart on the same data ---------------------------
+
+cmd_kill() {
+  local pid
+  pid=$(broker_pid) || die "not running"
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  rm -f "$PIDFILE"   # run/port-base stays: the run folder is still this broker's
+  say "killed (pid $pid, SIGKILL); data kept in $RUN"
+}
+
+cmd_start() {
+  local t0 pid
+  t0=$(now_ms)
+  lock
+  [ -f "$RUN/data/meta.properties" ] || die "no formatted broker in $RUN; run: scripts/kafka.sh up"
+  # The ports the run folder was made with, whatever KAFKA_PORT_BASE says now.
+  BASE=$(sed -n 's|^listeners=PLAINTEXT://127\.0\.0\.1:\([0-9]*\),.*|\1|p' "$RUN/server.properties")
+  [ -n "$BASE" ] || die "no PLAINTEXT listener in $RUN/server.properties"
+  P0=$BASE P1=$((BASE + 1)) P2=$((BASE + 2)) P3=$((BASE + 3)) P4=$((BASE + 4))
+  if pid=$(broker_pid); then
+    ready || wait_ready "$pid" "$t0"
+    say "already running (pid $pid) on 127.0.0.1:$P0"
+    return 0
+  fi
+  need_tools
+  for p in "$P0" "$P1" "$P2" "$P3" "$P4"; do
+    port_open "$p" && die "port $p is already in use by another process"
+  done
+  echo "$BASE" >"$RUN/port-base"
+  LOG_FROM=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+  launch
+  say "started in $(secs_since "$t0") s, pid $(cat "$PIDFILE"), PLAINTEXT 127.0.0.1:$P0"
 }
 
 # The log's ERROR lines (with the exception line after each), else its last lines: a
@@ -278,8 +326,10 @@ EOF
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
+  kill) cmd_kill ;;
+  start) cmd_start ;;
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   env) cmd_env ;;
-  *) echo "usage: $0 up|down|status|logs [-f]|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|kill|start|status|logs [-f]|env" >&2; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what kafka-fast needs on a fresh Debian/Ubuntu machine, and nothing that
 # is already there: librdkafka (runtime + headers, for the offsets test), kcat and
-# gcc (tests), Node.js/npm (to fetch Bun and Deno from the npm registry), then the
-# npm dev dependencies (bun, deno). Safe to run again.
+# gcc (tests), a Java runtime, Maven and openssl (the real Kafka broker of the tests'
+# kafka tier, scripts/kafka.sh), Node.js/npm (to fetch Bun and Deno from the npm
+# registry), then the npm dev dependencies (bun, deno). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,9 @@ have_lib || need_apt+=(librdkafka1)
 [ -f /usr/include/librdkafka/rdkafka.h ] || need_apt+=(librdkafka-dev)
 command -v kcat >/dev/null || need_apt+=(kcat)
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
+command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
+command -v openssl >/dev/null || need_apt+=(openssl)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -4,16 +4,43 @@
 # a crash then names its file). Ends with one "N passed, N failed" line.
 #   scripts/test.sh                 all tests
 #   scripts/test.sh test/x.test.ts  some files
+#
+# Two tiers (see test/helpers/cluster.ts):
+#   mock   every file, with KAFKA_BOOTSTRAP unset: integration tests use librdkafka's
+#          mock cluster. Then the demo and the benchmark (tiny counts).
+#   kafka  a real Apache Kafka broker (scripts/kafka.sh up: fetched from Maven Central
+#          into .cache/ on first use), with `scripts/kafka.sh env` exported: the files
+#          that use testCluster() run again, labelled "bun+kafka", "deno+kafka"; files
+#          that read KAFKA_BOOTSTRAP without testCluster() (security) run only here.
+#          The broker is stopped at the end (also on failure or Ctrl-C) if this
+#          script started it. A broker that fails to start counts as a failure.
+# TEST_TIERS=mock or TEST_TIERS=kafka runs one tier only (default: "mock kafka").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
 BUN=node_modules/.bin/bun
 DENO=node_modules/.bin/deno
+TIERS=${TEST_TIERS:-mock kafka}
 files=("$@")
 [ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls test/*.test.ts)
 
-passed=0 failed=0 failures=()
+# The tiers a file runs on: testCluster() → both; the broker's environment read
+# directly (KAFKA_BOOTSTRAP) or a broker of its own (scripts/kafka.sh, failover)
+# → kafka only; anything else → mock only.
+tiers_of() {
+  if grep -q 'testCluster(' "$1"; then echo "mock kafka"
+  elif grep -qE 'KAFKA_BOOTSTRAP|scripts/kafka\.sh' "$1"; then echo "kafka"
+  else echo "mock"; fi
+}
+mock_files=() kafka_files=()
+for f in "${files[@]}"; do
+  t=$(tiers_of "$f")
+  [[ " $t " == *" mock "* && " $TIERS " == *" mock "* ]] && mock_files+=("$f")
+  [[ " $t " == *" kafka "* && " $TIERS " == *" kafka "* ]] && kafka_files+=("$f")
+done
+
+passed=0 failed=0 failures=() LABEL_SUFFIX=
 count() { # $1 = output file, $2 = runtime
   local p f
   if [ "$2" = bun ]; then
@@ -37,25 +64,55 @@ if ! $DENO lint >/dev/null 2>&1; then
 fi
 
 out=$(mktemp)
-for f in "${files[@]}"; do
-  for rt in bun deno; do
-    start=$(date +%s)
-    if [ $rt = bun ]; then
-      timeout 600 $BUN test "$f" >"$out" 2>&1; rc=$?
-    else
-      timeout 600 $DENO test -A --v8-flags=--expose-gc "$f" >"$out" 2>&1; rc=$?
-    fi
-    read -r p fl < <(count "$out" $rt)
-    passed=$((passed + p)); failed=$((failed + fl))
-    if [ $rc -ne 0 ]; then
-      [ "$fl" -gt 0 ] || failed=$((failed + 1)) # a crash or a timeout counts as a failure
-      failures+=("$rt $f (exit $rc)")
-      cat "$out"
-    fi
-    printf '%-5s %-40s %3s passed %3s failed  %ss%s\n' $rt "$f" "$p" "$fl" $(( $(date +%s) - start )) \
-      "$([ $rc -ne 0 ] && echo "  exit $rc")"
+# The broker is stopped on any exit if this script started it.
+started_broker=0
+stop_broker() {
+  [ $started_broker = 1 ] || return 0
+  started_broker=0
+  bash scripts/kafka.sh down || true
+}
+# Each test process runs in the background and is waited for, so that Ctrl-C or a
+# TERM interrupts the wait at once: the trap ends that process, then the EXIT trap
+# stops the broker.
+child=
+on_signal() { # $1 = exit status
+  [ -z "$child" ] || kill -TERM "$child" 2>/dev/null
+  exit "$1"
+}
+trap 'rm -f "$out"; stop_broker' EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+run_files() { # $1 = tier, rest = files
+  local tier=$1 label f rt start rc p fl; shift
+  for f in "$@"; do
+    for rt in bun deno; do
+      label=$rt; [ "$tier" = kafka ] && label=$rt+kafka$LABEL_SUFFIX
+      start=$(date +%s)
+      local envs=()
+      [ "$tier" = mock ] && envs=(env -u KAFKA_BOOTSTRAP)
+      if [ $rt = bun ]; then
+        timeout 600 "${envs[@]}" $BUN test "$f" >"$out" 2>&1 &
+      else
+        timeout 600 "${envs[@]}" $DENO test -A --v8-flags=--expose-gc "$f" >"$out" 2>&1 &
+      fi
+      child=$!; wait "$child"; rc=$?; child=
+      read -r p fl < <(count "$out" $rt)
+      passed=$((passed + p)); failed=$((failed + fl))
+      if [ $rc -ne 0 ]; then
+        [ "$fl" -gt 0 ] || failed=$((failed + 1)) # a crash or a timeout counts as a failure
+        failures+=("$label $f (exit $rc)")
+        cat "$out"
+      fi
+      printf '%-10s %-48s %3s passed %3s failed  %ss%s\n' "$label" "$f" "$p" "$fl" $(( $(date +%s) - start )) \
+        "$([ $rc -ne 0 ] && echo "  exit $rc")"
+    done
   done
-done
+}
+
+[ ${#mock_files[@]} -gt 0 ] && echo "--- mock tier (librdkafka's mock cluster)"
+run_files mock "${mock_files[@]}"
+
 # The demo and the benchmark must keep running: tiny counts, both runtimes.
 smoke() { # $1 = label, rest = command
   local label=$1; shift
@@ -65,13 +122,40 @@ smoke() { # $1 = label, rest = command
     failed=$((failed + 1)); failures+=("$label"); cat "$out"; echo "FAIL  $label"
   fi
 }
-if [ ${#@} -eq 0 ]; then
-  smoke "bun demo --count 20000" $BUN examples/demo.ts --count 20000
-  smoke "deno demo --count 20000" $DENO run -A examples/demo.ts --count 20000
-  smoke "bun bench --smoke" $BUN bench/produce.ts --smoke
-  smoke "deno bench --smoke" $DENO run -A bench/produce.ts --smoke
+if [ ${#@} -eq 0 ] && [[ " $TIERS " == *" mock "* ]]; then
+  smoke "bun demo --count 20000" env -u KAFKA_BOOTSTRAP $BUN examples/demo.ts --count 20000
+  smoke "deno demo --count 20000" env -u KAFKA_BOOTSTRAP $DENO run -A examples/demo.ts --count 20000
+  smoke "bun bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/produce.ts --smoke
+  smoke "deno bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/produce.ts --smoke
 fi
-rm -f "$out"
+
+if [ ${#kafka_files[@]} -gt 0 ]; then
+  echo "--- kafka tier (a real Apache Kafka broker: scripts/kafka.sh)"
+  was_running=0
+  bash scripts/kafka.sh status >/dev/null 2>&1 && was_running=1
+  [ $was_running = 1 ] || started_broker=1 # from here on, stop it on exit even if `up` fails halfway
+  if start=$(date +%s) && timeout 900 bash scripts/kafka.sh up; then
+    echo "kafka: ready after $(( $(date +%s) - start ))s"
+    eval "$(bash scripts/kafka.sh env)"
+    run_files kafka "${kafka_files[@]}"
+    # A newer librdkafka (2.12, built once from node-rdkafka's bundled source into
+    # .cache/) for the files whose behaviour depends on the version: SCRAM login to
+    # Kafka 4.x works only from librdkafka 2.6.1 on.
+    newer=()
+    for f in "${kafka_files[@]}"; do case $f in */security.test.ts | */interop.test.ts) newer+=("$f") ;; esac; done
+    if [ ${#newer[@]} -gt 0 ]; then
+      if lib=$(timeout 900 bash scripts/librdkafka.sh); then
+        LABEL_SUFFIX=+2.12 KAFKA_FAST_LIBRDKAFKA=$lib run_files kafka "${newer[@]}"
+      else
+        failed=$((failed + 1)); failures+=("scripts/librdkafka.sh (newer librdkafka tier did not run)")
+      fi
+    fi
+  else
+    failed=$((failed + 1)); failures+=("scripts/kafka.sh up (the kafka tier did not run)")
+    echo "FAIL  scripts/kafka.sh up: the kafka tier did not run (${#kafka_files[@]} files)"
+  fi
+  stop_broker
+fi
 
 for x in "${failures[@]}"; do echo "FAILED: $x"; done
 echo "$passed passed, $failed failed"

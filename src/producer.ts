@@ -65,6 +65,13 @@ export interface ProducerOptions {
   maxWaitingSends?: number;
   /** Most delivery reports handled per macrotask. Default 2 000. */
   drainBudget?: number;
+  /**
+   * When librdkafka reports a refused login (`_AUTHENTICATION`,
+   * `SASL_AUTHENTICATION_FAILED`) or a broker certificate that fails verification
+   * (`_SSL`), fail the messages still queued with that error at once instead of
+   * letting them wait for `message.timeout.ms`. Default true.
+   */
+  failOnAuthError?: boolean;
 }
 
 const registry = new FinalizationRegistry<ProducerCore>((core) => {
@@ -245,7 +252,7 @@ export class Producer {
 
 function checkOptions(o: ProducerOptions): Required<ProducerOptions> {
   if (o === null || typeof o !== "object") throw new TypeError("Producer options must be an object");
-  const known = ["queueFull", "queueFullTimeoutMs", "maxWaitingSends", "drainBudget"];
+  const known = ["queueFull", "queueFullTimeoutMs", "maxWaitingSends", "drainBudget", "failOnAuthError"];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
       throw new TypeError(`unknown Producer option "${k}" (librdkafka properties go in the first argument)`);
@@ -262,7 +269,12 @@ function checkOptions(o: ProducerOptions): Required<ProducerOptions> {
   if (queueFull !== "wait" && queueFull !== "error") {
     throw new TypeError(`Producer option queueFull must be "wait" or "error", got ${String(queueFull)}`);
   }
+  const failOnAuthError = o.failOnAuthError ?? true;
+  if (typeof failOnAuthError !== "boolean") {
+    throw new TypeError(`Producer option failOnAuthError must be a boolean, got ${String(failOnAuthError)}`);
+  }
   return {
+    failOnAuthError,
     queueFull,
     queueFullTimeoutMs: int("queueFullTimeoutMs", 30_000, 0),
     maxWaitingSends: int("maxWaitingSends", 1_000_000, 0),

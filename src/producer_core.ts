@@ -95,6 +95,8 @@ export class ProducerCore implements EventSink {
   #heldNext = 0;
   #heldCount = 0;
   #closed: Promise<void> | undefined;
+  /** Why the last purge happened (an authentication or TLS failure), for the purged reports. */
+  #purgedBecause: KafkaError | undefined;
 
   constructor(_emitter: Emitter, opts: Required<ProducerOptions>) {
     this.#opts = opts;
@@ -398,7 +400,13 @@ export class ProducerCore implements EventSink {
       const topic = t.out.topic;
       if (err !== 0) {
         const where = partition >= 0 ? ` [${partition}]` : "";
-        this.#settle(t, new KafkaError(err, `topic "${topic}"${where}: ${kafkaError(err).message}`));
+        const cause = err === ErrorCode._PURGE_QUEUE ? this.#purgedBecause : undefined;
+        this.#settle(
+          t,
+          cause
+            ? new KafkaError(cause.code, `topic "${topic}"${where}: not sent: ${cause.message}`, {}, { cause })
+            : new KafkaError(err, `topic "${topic}"${where}: ${kafkaError(err).message}`),
+        );
       } else {
         const timestamp = Number(c.rd_kafka_message_timestamp_at(addr, this.#tsType));
         const timestampType = TIMESTAMP_TYPE[this.#tsType[0]] ?? "NotAvailable";
@@ -421,6 +429,20 @@ export class ProducerCore implements EventSink {
   afterDrain(): void {
     if (this.#head < this.#backlog.length) this.#pump();
     this.#checkFlush();
+  }
+
+  /**
+   * A refused login or an untrusted broker certificate will not fix itself, and
+   * librdkafka would keep the messages until `message.timeout.ms` (5 minutes by
+   * default) and then report only `_MSG_TIMED_OUT`. So, unless `failOnAuthError` is
+   * off, the messages still queued are purged and fail with the real reason; those
+   * already in flight to a broker that accepted us keep their own outcome.
+   */
+  onError(err: KafkaError): void {
+    if (!this.#opts.failOnAuthError || !isAuthFailure(err) || this.closing) return;
+    this.#purgedBecause = err;
+    this.#failBacklog(new KafkaError(err.code, `not sent: ${err.message}`, {}, { cause: err }));
+    if (this.#pending.size > 0) rd().rd_kafka_purge(this.native.rk, PURGE_F_QUEUE | PURGE_F_NON_BLOCKING);
   }
 
   onFatal(err: KafkaError): void {
@@ -485,6 +507,7 @@ export class ProducerCore implements EventSink {
       const purged = (what: string) =>
         kafkaError(ErrorCode._PURGE_QUEUE, `${what}: purged, the producer was closed before delivery`);
       this.#failBacklog(purged("message not yet handed to librdkafka"));
+      this.#purgedBecause = undefined; // purged because of close, not of a login failure
       rd().rd_kafka_purge(this.native.rk, PURGE_F_QUEUE | PURGE_F_INFLIGHT | PURGE_F_NON_BLOCKING);
       await this.flush(5_000).catch(() => {});
       for (const t of this.#pending.values()) this.#settle(t, purged(`topic "${t.out.topic}"`));
@@ -519,6 +542,12 @@ function headerList(headers: ReadonlyArray<readonly [string, Payload]>): Ptr {
     );
   }
   return list;
+}
+
+/** Errors no retry fixes: a refused login, or a broker certificate that does not verify. */
+function isAuthFailure(err: KafkaError): boolean {
+  if (err.code === ErrorCode._AUTHENTICATION || err.code === ErrorCode.SASL_AUTHENTICATION_FAILED) return true;
+  return err.code === ErrorCode._SSL && /certificate verify failed/i.test(err.message);
 }
 
 function simple(o: Outgoing): boolean {

@@ -1,30 +1,43 @@
 /**
- * Producer integration tests against librdkafka's mock cluster: what `send` and
- * `sendMulti` report, and what a consumer then reads back (payload bytes, keys,
- * headers, timestamps, partitions, order). Failures live in
- * `producer_failures.test.ts`.
+ * Producer integration tests: what `send` and `sendMulti` report, and what a
+ * consumer then reads back (payload bytes, keys, headers, timestamps, partitions,
+ * order). Failures live in `producer_failures.test.ts`.
  *
- * Runs under both runtimes:
+ * Runs on both tiers (see test/helpers/cluster.ts): librdkafka's mock cluster by
+ * default, a real Kafka broker with KAFKA_BOOTSTRAP set. Where the two differ
+ * (the delivery report's timestamp), a suite that only that tier declares says
+ * what each one does.
+ *
  *   bun test test/producer.test.ts
  *   deno test -A --v8-flags=--expose-gc test/producer.test.ts
+ *   KAFKA_BOOTSTRAP=127.0.0.1:9092 bun test test/producer.test.ts
  *
  * @module
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type DeliveryReport, MockCluster, Producer, type ProducerMessage } from "../src/mod.ts";
+import { type DeliveryReport, Producer, type ProducerMessage } from "../src/mod.ts";
+import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 import { readBack, type ReadMessage, text } from "./helpers/readback.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const newTopic = () => `t-${crypto.randomUUID()}`;
 
-describe("Producer (mock cluster)", () => {
-  let cluster: MockCluster;
+/** A new topic with a random name and `partitions` partitions. */
+async function newTopicOn(cluster: TestCluster, partitions: number): Promise<string> {
+  const t = newTopic();
+  await cluster.createTopic(t, { partitions });
+  return t;
+}
+
+describe(`Producer (${clusterLabel()})`, () => {
+  let cluster: TestCluster;
   let bootstrap: string;
   let producer: Producer;
+  const topicWith = (partitions: number) => newTopicOn(cluster, partitions);
 
   before(async () => {
-    cluster = await MockCluster.create();
+    cluster = await testCluster();
     bootstrap = cluster.bootstrapServers;
     producer = new Producer({ "bootstrap.servers": bootstrap });
   });
@@ -34,12 +47,6 @@ describe("Producer (mock cluster)", () => {
     await cluster?.close();
   });
 
-  async function topicWith(partitions: number): Promise<string> {
-    const t = newTopic();
-    await cluster.createTopic(t, { partitions });
-    return t;
-  }
-
   it("send: the report has topic, partition, offset and timestamp; the bytes read back", async () => {
     const topic = await topicWith(1);
     const r = await producer.send({ topic, key: "k1", value: "hello" });
@@ -47,10 +54,9 @@ describe("Producer (mock cluster)", () => {
     assert.equal(r.partition, 0);
     assert.equal(typeof r.offset, "bigint");
     assert.equal(r.offset, 0n);
+    // What the timestamp is differs by tier: see the tier-only suites at the end.
     assert.equal(typeof r.timestamp, "number");
-    // The mock cluster answers every produce with LogAppendTime 1234.
-    assert.equal(r.timestampType, "LogAppendTime");
-    assert.equal(r.timestamp, 1234);
+    assert.ok(r.timestampType === "CreateTime" || r.timestampType === "LogAppendTime", r.timestampType);
     const r2 = await producer.send({ topic, value: "again" });
     assert.equal(r2.offset, 1n);
 
@@ -145,8 +151,8 @@ describe("Producer (mock cluster)", () => {
       { topic, value: "mnow" }, // no timestamp: the batch path
     ]);
     const afterSend = Date.now();
-    // The delivery report carries the mock broker's LogAppendTime, not ours.
-    for (const r of reports) assert.deepEqual([r.timestamp, r.timestampType], [1234, "LogAppendTime"]);
+    // (What the delivery reports say differs by tier: see the tier-only suites.)
+    assert.equal(reports.length, 4);
     assert.ok(multi.every((r) => r.status === "fulfilled"));
 
     const got = await readBack(bootstrap, topic, { partitions: 1, count: 6, quietMs: 100 });
@@ -333,3 +339,100 @@ describe("Producer (mock cluster)", () => {
     }
   });
 });
+
+// --- where the tiers differ: the delivery report's timestamp ----------------------
+
+/**
+ * Sends with a timestamp as a number, as a Date, none, and through sendMulti with
+ * and without one; returns the reports (in that order), the messages read back and
+ * the wall-clock window of the sends.
+ */
+async function sendTimestamped(producer: Producer, bootstrap: string, topic: string) {
+  const asNumber = 1_600_000_000_123;
+  const asDate = new Date("2021-03-04T05:06:07.089Z");
+  const before = Date.now();
+  const reports = [
+    await producer.send({ topic, value: "n", timestamp: asNumber }),
+    await producer.send({ topic, value: "d", timestamp: asDate }),
+    await producer.send({ topic, value: "now" }),
+  ];
+  for (
+    const r of await producer.sendMulti([{ topic, value: "mn", timestamp: asNumber + 1 }, { topic, value: "mnow" }])
+  ) {
+    assert.equal(r.status, "fulfilled");
+    reports.push((r as { value: DeliveryReport }).value);
+  }
+  const after = Date.now();
+  const got = await readBack(bootstrap, topic, { partitions: 1, count: 5, quietMs: 100 });
+  const sent = [asNumber, asDate.getTime(), undefined, asNumber + 1, undefined];
+  return { reports, got, sent, before, after };
+}
+
+if (clusterKind() === "mock") {
+  describe("Producer: what only the mock cluster does", () => {
+    let cluster: TestCluster;
+    let producer: Producer;
+
+    before(async () => {
+      cluster = await testCluster();
+      producer = new Producer({ "bootstrap.servers": cluster.bootstrapServers });
+    });
+
+    after(async () => {
+      await producer?.close();
+      await cluster?.close();
+    });
+
+    it("delivery reports carry the mock's fixed LogAppendTime 1234; the message keeps its CreateTime", async () => {
+      const topic = await newTopicOn(cluster, 1);
+      const { reports, got, sent, before, after } = await sendTimestamped(producer, cluster.bootstrapServers, topic);
+      for (const r of reports) assert.deepEqual([r.timestamp, r.timestampType], [1234, "LogAppendTime"]);
+      got.forEach((m, i) => {
+        assert.equal(m.timestampType, 1, "CreateTime");
+        if (sent[i] !== undefined) assert.equal(m.timestamp, sent[i]);
+        else assert.ok(m.timestamp >= before && m.timestamp <= after, `${m.timestamp}`);
+      });
+    });
+  });
+} else {
+  describe("Producer: what only a real Kafka broker does", () => {
+    let cluster: TestCluster;
+    let producer: Producer;
+
+    before(async () => {
+      cluster = await testCluster();
+      producer = new Producer({ "bootstrap.servers": cluster.bootstrapServers });
+    });
+
+    after(async () => {
+      await producer?.close();
+      await cluster?.close();
+    });
+
+    it("delivery reports carry the CreateTime sent (or the send time when none), as read back", async () => {
+      const topic = await newTopicOn(cluster, 1);
+      const { reports, got, sent, before, after } = await sendTimestamped(producer, cluster.bootstrapServers, topic);
+      reports.forEach((r, i) => {
+        assert.equal(r.timestampType, "CreateTime", `report ${i}`);
+        if (sent[i] !== undefined) assert.equal(r.timestamp, sent[i], `report ${i}`);
+        else assert.ok(r.timestamp >= before && r.timestamp <= after, `report ${i}: ${r.timestamp}`);
+        assert.equal(got[i].timestampType, 1, "CreateTime");
+        assert.equal(got[i].timestamp, r.timestamp, `message ${i} read back`);
+      });
+    });
+
+    it("a topic with message.timestamp.type=LogAppendTime: reports carry the broker's append time", async () => {
+      const topic = newTopic();
+      await cluster.createTopic(topic, { partitions: 1, config: { "message.timestamp.type": "LogAppendTime" } });
+      const { reports, got, before, after } = await sendTimestamped(producer, cluster.bootstrapServers, topic);
+      reports.forEach((r, i) => {
+        assert.equal(r.timestampType, "LogAppendTime", `report ${i}`);
+        // The broker's clock is this machine's clock: the append time falls within the sends.
+        assert.ok(r.timestamp >= before && r.timestamp <= after, `report ${i}: ${r.timestamp}`);
+        // The broker overwrites the CreateTime sent: a consumer sees the same append time.
+        assert.equal(got[i].timestampType, 2, "LogAppendTime");
+        assert.equal(got[i].timestamp, r.timestamp, `message ${i} read back`);
+      });
+    });
+  });
+}

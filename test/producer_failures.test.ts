@@ -1,17 +1,25 @@
 /**
- * Producer failure tests against librdkafka's mock cluster: what rejects, with
- * which error, and that nothing of a refused batch reaches the broker. Also the
- * local queue (queue full: wait, error, timeout), flush timeouts and fatal errors.
+ * Producer failure tests: what rejects, with which error, and that nothing of a
+ * refused batch reaches the broker. Also the local queue (queue full: wait, error,
+ * timeout), flush timeouts, fatal errors and topics that do not exist.
  *
- * Runs under both runtimes:
+ * Runs on both tiers (see test/helpers/cluster.ts): librdkafka's mock cluster by
+ * default, a real Kafka broker with KAFKA_BOOTSTRAP set. A broker that goes down is
+ * `MockCluster.setBrokerDown` on the mock tier and a closed TCP gate in front of
+ * the broker on the kafka tier (test/helpers/gate.ts); where the tiers behave
+ * differently (`allow.auto.create.topics`), each tier's own suite says how.
+ *
  *   bun test test/producer_failures.test.ts
  *   deno test -A --v8-flags=--expose-gc test/producer_failures.test.ts
+ *   KAFKA_BOOTSTRAP=127.0.0.1:9092 bun test test/producer_failures.test.ts
  *
  * @module
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, ErrorCode, KafkaError, MockCluster, Producer, type SendResult } from "../src/mod.ts";
+import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
+import { TcpGate } from "./helpers/gate.ts";
 import { readBack, text } from "./helpers/readback.ts";
 
 const newTopic = () => `t-${crypto.randomUUID()}`;
@@ -47,13 +55,13 @@ function configError(key: string) {
   };
 }
 
-describe("Producer failures (mock cluster)", () => {
-  let cluster: MockCluster;
+describe(`Producer failures (${clusterLabel()})`, () => {
+  let cluster: TestCluster;
   let bootstrap: string;
   let producer: Producer;
 
   before(async () => {
-    cluster = await MockCluster.create();
+    cluster = await testCluster();
     bootstrap = cluster.bootstrapServers;
     producer = new Producer({ "bootstrap.servers": bootstrap, "message.max.bytes": 10_000 });
   });
@@ -258,66 +266,18 @@ describe("Producer failures (mock cluster)", () => {
     }
   });
 
-  it("queue full with the broker down: waiting sends reject with _QUEUE_FULL after queueFullTimeoutMs", async () => {
-    const c = await MockCluster.create();
-    const p = new Producer(
-      { "bootstrap.servers": c.bootstrapServers, "queue.buffering.max.messages": 10 },
-      { queueFullTimeoutMs: 200 },
-    );
-    p.on("log", () => {}); // "Connection refused" lines would go to stderr
+  it("a topic that does not exist is created on first use, with 4 partitions", async () => {
+    // Both tiers auto-create: the mock with its default of 4 partitions, the test
+    // broker (scripts/kafka/server.properties.in) with num.partitions=4. The real
+    // broker takes about a second for it (create, then elect a leader).
+    const topic = newTopic();
     try {
-      await c.setBrokerDown(1, true);
-      const topic = newTopic();
-      const t0 = Date.now();
-      const sends = Array.from({ length: 30 }, (_, i) =>
-        p.send({ topic, value: `d${i}` }).then(
-          () => ({ ok: true, ms: Date.now() - t0, err: undefined }),
-          (err) => ({ ok: false, ms: Date.now() - t0, err }),
-        ));
-      // The first 10 sit in librdkafka's queue; the other 20 wait for room and give up.
-      const waited = await Promise.all(sends.slice(10));
-      for (const w of waited) {
-        assert.equal(w.ok, false);
-        kafka("_QUEUE_FULL")(w.err);
-        assert.ok(w.ms >= 190 && w.ms < 2_000, `rejected after ${w.ms} ms`);
-      }
-      assert.equal(p.pending, 10);
-      // Closing gives up on the 10 undelivered: they fail with _PURGE_QUEUE.
-      await p.close({ timeoutMs: 100 });
-      for (const s of await Promise.all(sends.slice(0, 10))) {
-        assert.equal(s.ok, false);
-        kafka("_PURGE_QUEUE")(s.err);
-      }
+      const r = await producer.send({ topic, value: "first", partition: 0 });
+      assert.equal(r.offset, 0n);
+      const rs = await producer.sendMulti([0, 1, 2, 3, 4].map((partition) => ({ topic, value: "p", partition })));
+      assert.deepEqual(statuses(rs), ["fulfilled", "fulfilled", "fulfilled", "fulfilled", "_UNKNOWN_PARTITION"]);
     } finally {
-      await p.close();
-      await c.close();
-    }
-  });
-
-  it("flush with the broker down rejects with _TIMED_OUT after timeoutMs", async () => {
-    const c = await MockCluster.create();
-    const p = new Producer({ "bootstrap.servers": c.bootstrapServers });
-    p.on("log", () => {}); // "Connection refused" lines would go to stderr
-    try {
-      await c.setBrokerDown(1, true);
-      const pending = p.send({ topic: newTopic(), value: "stuck" }).catch((e) => e);
-      const t0 = Date.now();
-      await assert.rejects(
-        p.flush({ timeoutMs: 300 }),
-        kafka("_TIMED_OUT", (e) => assert.ok(e.message.includes("1 messages undelivered"), e.message)),
-      );
-      const ms = Date.now() - t0;
-      assert.ok(ms >= 290 && ms < 2_000, `flush gave up after ${ms} ms`);
-      assert.equal(p.pending, 1);
-      // Broker back: the message is delivered and flush resolves.
-      await c.setBrokerDown(1, false);
-      await p.flush({ timeoutMs: 15_000 });
-      assert.equal(p.pending, 0);
-      const r = await pending;
-      assert.ok(!(r instanceof Error), String(r));
-    } finally {
-      await p.close();
-      await c.close();
+      await cluster.deleteTopic(topic);
     }
   });
 
@@ -362,3 +322,186 @@ describe("Producer failures (mock cluster)", () => {
     }
   });
 });
+
+// --- where the tiers differ: brokers that go down, and topics that do not exist ----
+
+/**
+ * A broker that is down, as each tier can have one: the mock takes its broker down
+ * (`setBrokerDown`); on the kafka tier a closed TCP gate stands in front of the
+ * shared broker (test/helpers/gate.ts), which one test cannot stop.
+ */
+interface DownBroker {
+  /** The producer's `bootstrap.servers`; nothing answers there until `bringUp`. */
+  bootstrap: string;
+  /** Where to read back what was delivered. */
+  readFrom: string;
+  bringUp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The same assertions on both tiers; only how the broker is down differs. */
+async function queueFullWhileDown(broker: DownBroker): Promise<void> {
+  const p = new Producer(
+    { "bootstrap.servers": broker.bootstrap, "queue.buffering.max.messages": 10 },
+    { queueFullTimeoutMs: 200 },
+  );
+  p.on("log", () => {}); // "Connection refused" / "Disconnected" lines would go to stderr
+  p.on("error", () => {}); // _TRANSPORT, _ALL_BROKERS_DOWN
+  try {
+    const topic = newTopic();
+    const t0 = Date.now();
+    const sends = Array.from({ length: 30 }, (_, i) =>
+      p.send({ topic, value: `d${i}` }).then(
+        () => ({ ok: true, ms: Date.now() - t0, err: undefined }),
+        (err) => ({ ok: false, ms: Date.now() - t0, err }),
+      ));
+    // The first 10 sit in librdkafka's queue; the other 20 wait for room and give up.
+    const waited = await Promise.all(sends.slice(10));
+    for (const w of waited) {
+      assert.equal(w.ok, false);
+      kafka("_QUEUE_FULL")(w.err);
+      assert.ok(w.ms >= 190 && w.ms < 2_000, `rejected after ${w.ms} ms`);
+    }
+    assert.equal(p.pending, 10);
+    // Closing gives up on the 10 undelivered: they fail with _PURGE_QUEUE.
+    await p.close({ timeoutMs: 100 });
+    for (const s of await Promise.all(sends.slice(0, 10))) {
+      assert.equal(s.ok, false);
+      kafka("_PURGE_QUEUE")(s.err);
+    }
+  } finally {
+    await p.close();
+    await broker.close();
+  }
+}
+
+/** Flush times out while the broker is down; once it is up, the message is delivered. */
+async function flushWhileDown(broker: DownBroker, topic: string): Promise<void> {
+  const p = new Producer({ "bootstrap.servers": broker.bootstrap });
+  p.on("log", () => {});
+  p.on("error", () => {});
+  try {
+    const pending = p.send({ topic, value: "stuck" }).catch((e) => e);
+    const t0 = Date.now();
+    await assert.rejects(
+      p.flush({ timeoutMs: 300 }),
+      kafka("_TIMED_OUT", (e) => assert.ok(e.message.includes("1 messages undelivered"), e.message)),
+    );
+    const ms = Date.now() - t0;
+    assert.ok(ms >= 290 && ms < 2_000, `flush gave up after ${ms} ms`);
+    assert.equal(p.pending, 1);
+    // Broker back: the message is delivered and flush resolves.
+    await broker.bringUp();
+    await p.flush({ timeoutMs: 15_000 });
+    assert.equal(p.pending, 0);
+    const r = await pending;
+    assert.ok(!(r instanceof Error), String(r));
+    assert.equal(r.offset, 0n);
+    const got = await readBack(broker.readFrom, topic, { partitions: [r.partition], count: 1, quietMs: 200 });
+    assert.deepEqual(got.map((m) => text(m.value)), ["stuck"]);
+  } finally {
+    await p.close();
+    await broker.close();
+  }
+}
+
+if (clusterKind() === "mock") {
+  describe("Producer failures: what only the mock cluster does", () => {
+    /** A mock cluster whose only broker is down. */
+    async function mockDown(): Promise<DownBroker> {
+      const c = await MockCluster.create();
+      await c.setBrokerDown(1, true);
+      return {
+        bootstrap: c.bootstrapServers,
+        readFrom: c.bootstrapServers,
+        bringUp: () => c.setBrokerDown(1, false),
+        close: () => c.close(),
+      };
+    }
+
+    it("queue full with the broker down (setBrokerDown): waiting sends reject with _QUEUE_FULL", async () => {
+      await queueFullWhileDown(await mockDown());
+    });
+
+    it("flush with the broker down (setBrokerDown) rejects with _TIMED_OUT; once up, delivered", async () => {
+      // The topic is auto-created once the broker is up (the mock's 4 partitions).
+      await flushWhileDown(await mockDown(), newTopic());
+    });
+
+    it("allow.auto.create.topics=false is ignored: the mock creates an unknown topic anyway", async () => {
+      const c = await MockCluster.create();
+      const p = new Producer({ "bootstrap.servers": c.bootstrapServers, "allow.auto.create.topics": false });
+      try {
+        const r = await p.send({ topic: newTopic(), value: "x" });
+        assert.equal(r.offset, 0n);
+      } finally {
+        await p.close();
+        await c.close();
+      }
+    });
+  });
+} else {
+  describe("Producer failures: what a real Kafka broker does", () => {
+    let cluster: TestCluster;
+
+    before(async () => {
+      cluster = await testCluster();
+    });
+
+    after(async () => {
+      await cluster?.close();
+    });
+
+    /**
+     * The broker behind a closed gate: every connection is closed at once. Once the
+     * gate opens, the producer bootstraps through it and then talks to the broker.
+     */
+    async function gateDown(): Promise<DownBroker> {
+      const gate = await TcpGate.create(cluster.bootstrapServers);
+      return {
+        bootstrap: gate.address,
+        readFrom: cluster.bootstrapServers,
+        bringUp: () => Promise.resolve(gate.setUp(true)),
+        close: () => gate.close(),
+      };
+    }
+
+    it("queue full with the broker unreachable (a closed gate): waiting sends reject with _QUEUE_FULL", async () => {
+      await queueFullWhileDown(await gateDown());
+    });
+
+    it("flush with the broker unreachable (a closed gate) rejects with _TIMED_OUT; once open, delivered", async () => {
+      const topic = newTopic();
+      await cluster.createTopic(topic, { partitions: 1 });
+      await flushWhileDown(await gateDown(), topic);
+    });
+
+    it("allow.auto.create.topics=false: an unknown topic fails with UNKNOWN_TOPIC_OR_PART, then _UNKNOWN_TOPIC", async () => {
+      // The broker would create it, but the client does not ask for that; librdkafka
+      // waits topic.metadata.propagation.max.ms for the topic to appear, then fails
+      // the message with the broker's error.
+      const p = new Producer({
+        "bootstrap.servers": cluster.bootstrapServers,
+        "allow.auto.create.topics": false,
+        "topic.metadata.propagation.max.ms": 500,
+      });
+      try {
+        const topic = newTopic();
+        const t0 = Date.now();
+        const named = (name: string) => kafka(name, (e) => assert.ok(e.message.includes(topic), e.message));
+        await assert.rejects(p.send({ topic, value: "x" }), named("UNKNOWN_TOPIC_OR_PART"));
+        const ms = Date.now() - t0;
+        assert.ok(ms >= 450 && ms < 10_000, `failed after ${ms} ms`);
+        // From then on librdkafka knows the topic does not exist: later messages fail
+        // at once, with its local error.
+        const t1 = Date.now();
+        await assert.rejects(p.send({ topic, value: "y", headers: { h: "1" } }), named("_UNKNOWN_TOPIC"));
+        const rs = await p.sendMulti([{ topic, value: "a" }, { topic, value: "b", headers: { h: "1" } }]);
+        assert.deepEqual(statuses(rs), ["_UNKNOWN_TOPIC", "_UNKNOWN_TOPIC"]);
+        assert.ok(Date.now() - t1 < 400, `the later ones took ${Date.now() - t1} ms`);
+      } finally {
+        await p.close();
+      }
+    });
+  });
+}

@@ -12,16 +12,19 @@
  * is destroyed, so that form is safe (the caller frees it on failure).
  *
  * Kept in its own file so that a crash here does not hide the other producer
- * tests' results.
+ * tests' results. Runs on both tiers (test/helpers/cluster.ts): the failure is
+ * librdkafka's, before anything reaches a broker, so both behave the same.
  *
  *   bun test test/producer_headers_unknown_partition.test.ts
  *   deno test -A --v8-flags=--expose-gc test/producer_headers_unknown_partition.test.ts
+ *   KAFKA_BOOTSTRAP=127.0.0.1:9092 bun test test/producer_headers_unknown_partition.test.ts
  *
  * @module
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { KafkaError, MockCluster, Producer } from "../src/mod.ts";
+import { KafkaError, Producer } from "../src/mod.ts";
+import { clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 import { readBack, text } from "./helpers/readback.ts";
 
 const newTopic = () => `t-${crypto.randomUUID()}`;
@@ -32,12 +35,12 @@ function unknownPartition(e: unknown): boolean {
   return true;
 }
 
-describe("Producer: headers with an unknown partition", () => {
-  let cluster: MockCluster;
+describe(`Producer: headers with an unknown partition (${clusterLabel()})`, () => {
+  let cluster: TestCluster;
   let producer: Producer;
 
   before(async () => {
-    cluster = await MockCluster.create();
+    cluster = await testCluster();
     producer = new Producer({ "bootstrap.servers": cluster.bootstrapServers });
   });
 

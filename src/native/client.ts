@@ -42,6 +42,8 @@ export interface EventSink {
   afterDrain(): void;
   /** A fatal error: the client cannot be used any more. */
   onFatal(err: KafkaError): void;
+  /** Any other error librdkafka reported on its own (before listeners see it). */
+  onError(err: KafkaError): void;
 }
 
 /** Options of {@link NativeClient}. */
@@ -193,6 +195,8 @@ export class NativeClient {
     if (fatal && !this.fatalError) {
       this.fatalError = err;
       this.#opts.sink.onFatal(err);
+    } else if (!fatal) {
+      this.#opts.sink.onError(err);
     }
     this.#opts.emitter.emit("error", err);
   }
