@@ -47,8 +47,13 @@ function open(path: string, symbols: Record<string, SymbolSpec>): OpenLibrary {
     else optional.push(name);
   }
   // deno-lint-ignore no-explicit-any
-  const libs: any[] = [dlopen(path, required as never)];
-  const call: Record<string, AnyFn> = { ...libs[0].symbols };
+  const libs: any[] = [];
+  const call: Record<string, AnyFn> = {};
+  // bun:ffi refuses an empty symbol list.
+  if (Object.keys(required).length > 0) {
+    libs.push(dlopen(path, required as never));
+    Object.assign(call, libs[0].symbols);
+  }
   const missing = new Set<string>();
   // bun:ffi binds by key, so a symbol declared under another name opens alone.
   for (const name of [...optional, ...aliases]) {

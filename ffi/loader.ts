@@ -152,10 +152,21 @@ export function hasSymbol(name: SymbolName): boolean {
  */
 export function requireSymbol(name: SymbolName): void {
   if (!hasSymbol(name)) {
-    const since = (SYMBOLS[name] as { since?: string }).since ?? MIN_LIBRDKAFKA_VERSION_STR;
-    throw new LibraryLoadError(
-      `${name} needs librdkafka >= ${since}; the loaded one is ${librdkafkaVersion()} (${library().path})`,
-      [library().path],
-    );
+    throw missingSymbolError(name, (SYMBOLS[name] as { since?: string }).since ?? MIN_LIBRDKAFKA_VERSION_STR);
   }
+}
+
+/**
+ * The error for a librdkafka function that the loaded library lacks.
+ *
+ * @example
+ * ```ts
+ * throw missingSymbolError("rd_kafka_DescribeTopics", "2.3.0");
+ * ```
+ */
+export function missingSymbolError(name: string, since: string): LibraryLoadError {
+  return new LibraryLoadError(
+    `${name} needs librdkafka >= ${since}; the loaded one is ${librdkafkaVersion()} (${library().path})`,
+    [library().path],
+  );
 }

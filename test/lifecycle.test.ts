@@ -7,12 +7,14 @@ import {
   currentLimits,
   ErrorCode,
   KafkaError,
+  LibraryLoadError,
   librdkafkaVersion,
   LimitError,
   MockCluster,
   Producer,
 } from "../src/mod.ts";
 import { runScript, runtime, sleep } from "./helpers/runtime.ts";
+import { backend, library, missingSymbolError } from "../ffi/mod.ts";
 
 let cluster: MockCluster;
 before(async () => {
@@ -30,6 +32,29 @@ describe("library", () => {
     assert.match(v, /^\d+\.\d+\.\d+/);
     const [a, b, c] = v.split(".").map((x) => parseInt(x, 10));
     assert.ok(a > 2 || (a === 2 && (b > 0 || c >= 2)), `version ${v} >= 2.0.2`);
+  });
+
+  it("binds optional symbols only when present, and names the version a missing one needs", () => {
+    const lib = backend.open(library().path, {
+      rd_kafka_version: { parameters: [], result: "i32", since: "1.0.0" },
+      rd_kafka_no_such_function_for_tests: { parameters: ["ptr"], result: "void", since: "99.1.0" },
+    });
+    try {
+      assert.equal(typeof lib.call.rd_kafka_version, "function");
+      assert.equal(lib.call.rd_kafka_version(), library().call.rd_kafka_version());
+      assert.deepEqual([...lib.missing], ["rd_kafka_no_such_function_for_tests"]);
+      assert.equal(lib.call.rd_kafka_no_such_function_for_tests, undefined);
+    } finally {
+      lib.close();
+    }
+    const e = missingSymbolError("rd_kafka_no_such_function_for_tests", "99.1.0");
+    assert.ok(e instanceof LibraryLoadError);
+    assert.match(
+      e.message,
+      /rd_kafka_no_such_function_for_tests needs librdkafka >= 99\.1\.0; the loaded one is \d+\.\d+\.\d+/,
+    );
+    // Every symbol the library calls without a version check is in the loaded library.
+    assert.deepEqual([...library().missing], []);
   });
 
   it("throws LibraryLoadError naming the path tried and how to install", () => {
