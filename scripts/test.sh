@@ -92,7 +92,8 @@ run_files() { # $1 = tier, rest = files
       local envs=()
       [ "$tier" = mock ] && envs=(env -u KAFKA_BOOTSTRAP)
       if [ $rt = bun ]; then
-        timeout 600 "${envs[@]}" $BUN test "$f" >"$out" 2>&1 &
+        # --timeout also covers hooks, which Bun otherwise stops at 5 s (docs/runtime-bugs.md).
+        timeout 600 "${envs[@]}" $BUN test --timeout 120000 "$f" >"$out" 2>&1 &
       else
         timeout 600 "${envs[@]}" $DENO test -A --v8-flags=--expose-gc "$f" >"$out" 2>&1 &
       fi
