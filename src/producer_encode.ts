@@ -204,8 +204,14 @@ export class Encoder {
   /** Writes an unsigned 64-bit value (address, size, id) at byte offset `off` (8-aligned). */
   #u64(off: number, v: number): void {
     const i = off >>> 2;
-    this.#u32[i] = v % TWO32;
-    this.#u32[i + 1] = Math.floor(v / TWO32);
+    if (v < TWO32) {
+      // Ids, sizes and timestamps below 2^32: no division on the hot path.
+      this.#u32[i] = v;
+      this.#u32[i + 1] = 0;
+    } else {
+      this.#u32[i] = v % TWO32;
+      this.#u32[i + 1] = Math.floor(v / TWO32);
+    }
   }
 
   /** Writes `p` at `at`; returns the bytes written (`-1` for null). */
