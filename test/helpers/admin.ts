@@ -19,6 +19,7 @@
  * @module
  */
 import { backend, CONF_OK, library, type Ptr, RD_KAFKA_PRODUCER } from "../../ffi/mod.ts";
+import { cbufText as cbuf, cstr } from "../../src/native/lib.ts";
 
 /** `RD_KAFKA_EVENT_CREATETOPICS_RESULT` and `…DELETETOPICS_RESULT` (rdkafka.h). */
 const EVENT_CREATETOPICS_RESULT = 100;
@@ -33,21 +34,6 @@ const ERR_UNKNOWN_TOPIC_OR_PART = 3;
 const METADATA = { broker_cnt: 0, topic_cnt: 16, topics: 24 } as const;
 const METADATA_TOPIC = { size: 32, topic: 0, partition_cnt: 8, partitions: 16, err: 24 } as const;
 const METADATA_PARTITION = { size: 40, id: 0, err: 4, leader: 8 } as const;
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-function cstr(s: string): Uint8Array {
-  const b = enc.encode(s);
-  const out = new Uint8Array(b.length + 1);
-  out.set(b);
-  return out;
-}
-
-function cbuf(b: Uint8Array): string {
-  const end = b.indexOf(0);
-  return dec.decode(b.subarray(0, end < 0 ? b.length : end));
-}
 
 function errName(code: number): string {
   return backend.readCString(library().call.rd_kafka_err2name(code)) ?? String(code);

@@ -20,6 +20,7 @@ import {
   RD_KAFKA_CONSUMER,
   TOPIC_PARTITION,
 } from "../../ffi/mod.ts";
+import { cstr } from "../../src/native/lib.ts";
 
 /** One message as read back. */
 export interface ReadMessage {
@@ -58,15 +59,7 @@ export interface ReadBackOptions {
 
 const RESP_ERR_PARTITION_EOF = -191;
 const RESP_ERR_NOENT = -156;
-const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function cstr(s: string): Uint8Array {
-  const b = enc.encode(s);
-  const out = new Uint8Array(b.length + 1);
-  out.set(b);
-  return out;
-}
 
 function bytesOrNull(p: Ptr, len: number): Uint8Array | null {
   if (backend.isNull(p)) return null;
