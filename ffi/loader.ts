@@ -69,7 +69,7 @@ function versionString(v: number): string {
   return `${(v >>> 24) & 0xff}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}`;
 }
 
-/** Parses "2.3.0" into the same encoding as `rd_kafka_version()` (pre-release byte 0xff). */
+/** Parses "2.3.0" into the same encoding as `rd_kafka_version()` (pre-release byte 0xff). @example `parseVersion("2.0.2") === 0x020002ff` */
 export function parseVersion(s: string): number {
   const [a = 0, b = 0, c = 0] = s.split(".").map((x) => parseInt(x, 10));
   return ((a << 24) | (b << 16) | (c << 8) | 0xff) >>> 0;

@@ -313,7 +313,7 @@ export const SYMBOLS = {
   ], "ptr"), // const rd_kafka_topic_result_t **
 } as const satisfies Record<string, SymbolSpec>;
 
-/** The names of the librdkafka functions in {@link SYMBOLS}. */
+/** The names of the librdkafka functions in {@link SYMBOLS}. @example `const n: SymbolName = "rd_kafka_new"` */
 export type SymbolName = keyof typeof SYMBOLS;
 
 /**

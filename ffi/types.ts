@@ -9,7 +9,7 @@
  * @module
  */
 
-/** Parameter and result types a symbol may use. `buf` is a `Uint8Array` passed by address. */
+/** Parameter and result types a symbol may use. `buf` is a `Uint8Array` passed by address. @example `["ptr", "usize"]` */
 export type NativeType =
   | "void"
   | "i32"
@@ -21,7 +21,7 @@ export type NativeType =
   | "ptr"
   | "buf";
 
-/** One C function: its parameter and result types, and the librdkafka version it first appeared in. */
+/** One C function: its parameter and result types, and the librdkafka version it first appeared in. @example `{ parameters: ["ptr"], result: "void", since: "2.3.0" }` */
 export interface SymbolSpec {
   readonly parameters: readonly NativeType[];
   readonly result: NativeType;
@@ -49,15 +49,15 @@ declare const ptrBrand: unique symbol;
  */
 export type Ptr = { readonly [ptrBrand]: true };
 
-/** A value that may be passed where a symbol takes a pointer or integer. */
+/** A value that may be passed where a symbol takes a pointer or integer. @example `lib.call.rd_kafka_poll(rk as NativeArg, 0)` */
 // deno-lint-ignore no-explicit-any
 export type NativeArg = any;
 
-/** The loaded library: one synchronous function per declared symbol. */
+/** The loaded library: one synchronous function per declared symbol. @example `calls.rd_kafka_version()` */
 // deno-lint-ignore no-explicit-any
 export type SymbolCalls = Record<string, (...args: NativeArg[]) => any>;
 
-/** A wake-up channel: librdkafka writes a byte to `fd` when a queue turns non-empty. */
+/** A wake-up channel: librdkafka writes a byte to `fd` when a queue turns non-empty. @example `const w = backend.wakeup(drain); w.close();` */
 export interface Wakeup {
   /** The write end, handed to `rd_kafka_queue_io_event_enable`. */
   readonly fd: number;
@@ -121,7 +121,7 @@ export interface Backend {
   gc(): boolean;
 }
 
-/** A library opened by a backend. */
+/** A library opened by a backend. @example `const lib = backend.open(path, SYMBOLS); lib.close();` */
 export interface OpenLibrary {
   readonly path: string;
   readonly call: SymbolCalls;

@@ -12,7 +12,7 @@ import { ErrorCode, errorCodeName, RETRIABLE_CODES } from "./error_codes.ts";
 export { LibraryLoadError } from "../ffi/loader.ts";
 export { ErrorCode, type ErrorCodeName } from "./error_codes.ts";
 
-/** Flags that qualify a {@link KafkaError}. */
+/** Flags that qualify a {@link KafkaError}. @example `new KafkaError(ErrorCode._FATAL, "x", { fatal: true })` */
 export interface KafkaErrorFlags {
   /** The client can no longer be used (e.g. an idempotence guarantee broke). */
   fatal?: boolean;
@@ -127,7 +127,7 @@ export function kafkaError(code: number, message?: string, flags?: KafkaErrorFla
 }
 
 let describeFn: (code: number) => string = (code) => errorCodeName(code);
-/** Installs librdkafka's `rd_kafka_err2str` once the library is loaded (internal). */
+/** Installs librdkafka's `rd_kafka_err2str` once the library is loaded (internal). @example `setDescriber((c) => text(c))` */
 export function setDescriber(fn: (code: number) => string): void {
   describeFn = fn;
 }

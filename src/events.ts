@@ -9,7 +9,7 @@
  */
 import type { KafkaError } from "./errors.ts";
 
-/** A log line from librdkafka (`log.queue` is always on, so logs arrive as events). */
+/** A log line from librdkafka (`log.queue` is always on, so logs arrive as events). @example `producer.on("log", (l: LogEntry) => console.log(l.facility, l.message))` */
 export interface LogEntry {
   /** syslog level: 0 emerg … 3 error, 4 warning, … 7 debug. */
   level: number;

@@ -17,13 +17,13 @@ import { backend, cbufText, cstr, rd } from "./native/lib.ts";
 import { acquireClient, releaseClient } from "./native/limits.ts";
 import { checkTopic } from "./producer_encode.ts";
 
-/** Options of {@link MockCluster.create}. */
+/** Options of {@link MockCluster.create}. @example `await MockCluster.create({ brokers: 3 })` */
 export interface MockClusterOptions {
   /** Number of brokers (ids 1…n). Default 1. */
   brokers?: number;
 }
 
-/** Options of {@link MockCluster.createTopic}. */
+/** Options of {@link MockCluster.createTopic}. @example `await cluster.createTopic("t", { partitions: 4 })` */
 export interface MockTopicOptions {
   /** Default 1. */
   partitions?: number;

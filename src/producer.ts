@@ -39,7 +39,14 @@ export interface DeliveryReport {
   timestampType: "CreateTime" | "LogAppendTime" | "NotAvailable";
 }
 
-/** One message's outcome in {@link Producer.sendMulti}, in the shape of `Promise.allSettled`. */
+/**
+ * One message's outcome in {@link Producer.sendMulti}, in the shape of `Promise.allSettled`.
+ *
+ * @example
+ * ```ts
+ * for (const r of await producer.sendMulti(msgs)) if (r.status === "rejected") console.error(r.reason.name);
+ * ```
+ */
 export type SendResult =
   | { status: "fulfilled"; value: DeliveryReport }
   | { status: "rejected"; reason: KafkaError | LimitError };

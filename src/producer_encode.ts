@@ -14,10 +14,10 @@ import { MESSAGE, MSG_F_COPY, MSG_F_PARTITION, PARTITION_UA, type Ptr, VTYPE, VU
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { backend } from "./native/lib.ts";
 
-/** A message body or key: bytes, text (sent as UTF-8), or `null`. */
+/** A message body or key: bytes, text (sent as UTF-8), or `null`. @example `const v: Payload = new Uint8Array([1])` */
 export type Payload = Uint8Array | string | null;
 
-/** Headers: a record, or ordered `[name, value]` pairs where names may repeat. */
+/** Headers: a record, or ordered `[name, value]` pairs where names may repeat. @example `[["trace", "a"], ["trace", "b"]]` */
 export type Headers = Record<string, Payload> | ReadonlyArray<readonly [string, Payload]>;
 
 /**

@@ -24,7 +24,7 @@ import type { Emitter } from "../events.ts";
 /** librdkafka's log levels (syslog). @example `LOG_LEVELS[3] === "error"` */
 export const LOG_LEVELS = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"] as const;
 
-/** What an owner (producer, consumer) does with the events only it understands. */
+/** What an owner (producer, consumer) does with the events only it understands. @example `class ProducerCore implements EventSink { … }` */
 export interface EventSink {
   /**
    * Handles one event of a type the owner subscribed to, spending at most `budget`
@@ -46,7 +46,7 @@ export interface EventSink {
   onError(err: KafkaError): void;
 }
 
-/** Options of {@link NativeClient}. */
+/** Options of {@link NativeClient}. @example `{ type: RD_KAFKA_PRODUCER, events: EVENT.DR, drainBudget: 2000, emitter, sink }` */
 export interface NativeClientOptions {
   type: number;
   /** Event types the owner handles besides ERROR, LOG and STATS. */

@@ -9,7 +9,7 @@
  */
 import { LimitError } from "../errors.ts";
 
-/** The process-wide limits; see {@link configure}. */
+/** The process-wide limits; see {@link configure}. @example `const { maxClients } = currentLimits()` */
 export interface Limits {
   /** Most clients (producers, consumers, admin clients, mock clusters) open at once. Default 32. */
   maxClients: number;
