@@ -16,7 +16,7 @@ import { type ClientEvents, Emitter } from "./events.ts";
 import type { ClientConfig } from "./native/conf.ts";
 import { NativeClient } from "./native/client.ts";
 import { ProducerCore } from "./producer_core.ts";
-import { normalize, type Outgoing, type ProducerMessage } from "./producer_encode.ts";
+import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./producer_encode.ts";
 
 export type { Headers, Payload, ProducerMessage } from "./producer_encode.ts";
 export type { ClientConfig } from "./native/conf.ts";
@@ -183,7 +183,9 @@ export class Producer {
     try {
       this.#core.checkOpen();
       if (!Array.isArray(messages)) throw new TypeError("sendMulti(messages): messages must be an array");
-      outs = messages.map((m, i) => normalize(m, `messages[${i}]`));
+      const n = messages.length;
+      outs = new Array(n);
+      for (let i = 0; i < n; i++) outs[i] = normalizeAt(messages[i], "messages", i);
     } catch (e) {
       return Promise.reject(e);
     }

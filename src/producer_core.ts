@@ -26,17 +26,13 @@ import { BATCH_FLAGS, Encoder, type Outgoing, type Payload } from "./producer_en
 import type { DeliveryReport, ProducerOptions, SendResult } from "./producer.ts";
 
 /**
- * One message on its way: what to send, and where its outcome goes (a `send`
- * promise, or a slot of a `sendMulti` batch).
+ * One message on its way: what to send (the validated message itself), and where
+ * its outcome goes (a `send` promise, or a slot of a `sendMulti` batch). The
+ * bookkeeping fields live on the `Outgoing` object: one allocation per message.
  */
-interface Target {
-  out: Outgoing;
-  /** When a message still in the backlog gives up waiting for room (ms since epoch). */
-  deadline: number;
+interface Target extends Outgoing {
   resolve: ((r: DeliveryReport) => void) | undefined;
-  reject: ((e: Error) => void) | undefined;
   batch: Batch | undefined;
-  index: number;
 }
 interface Batch {
   results: SendResult[];
@@ -50,6 +46,8 @@ interface FlushWaiter {
 }
 
 const MAX_TOPIC_HANDLES = 1024;
+/** Initial size of the table of pending sends (a power of two). */
+const PENDING_MIN = 1024;
 const MESSAGE_SIZE = BigInt(MESSAGE.size);
 /** Small BigInts for the vu count of `rd_kafka_produceva` (see the note on BigInt arguments). */
 const BIG = Array.from({ length: 256 }, (_, i) => BigInt(i));
@@ -68,8 +66,17 @@ export class ProducerCore implements EventSink {
   native!: NativeClient;
   closing = false;
   #opts: Required<ProducerOptions>;
-  /** Accepted by librdkafka, keyed by the id passed as `msg_opaque`. */
-  #pending = new Map<number, Target>();
+  /**
+   * Accepted by librdkafka, keyed by the id passed as `msg_opaque`: ids are
+   * sequential and reports come back roughly in order, so a power-of-two table
+   * indexed by `id & mask` holds them (each entry knows its id). An entry whose
+   * slot is wanted by a newer id either makes the table grow (when it is at least
+   * half full) or, a straggler in a sparse table, moves to #overflow.
+   */
+  #slots: Array<Target | undefined> = new Array(PENDING_MIN).fill(undefined);
+  #mask = PENDING_MIN - 1;
+  #inSlots = 0;
+  #overflow = new Map<number, Target>();
   #nextId = 1;
   /** Not yet handed to librdkafka, in call order: batches being paced, sends waiting for room. */
   #backlog: Target[] = [];
@@ -103,7 +110,7 @@ export class ProducerCore implements EventSink {
   }
 
   get pendingCount(): number {
-    return this.#pending.size + this.#backlog.length - this.#head;
+    return this.#inSlots + this.#overflow.size + this.#backlog.length - this.#head;
   }
 
   checkOpen(): void {
@@ -113,7 +120,9 @@ export class ProducerCore implements EventSink {
 
   send(out: Outgoing): Promise<DeliveryReport> {
     const { promise, resolve, reject } = Promise.withResolvers<DeliveryReport>();
-    const target: Target = { out, deadline: 0, resolve, reject, batch: undefined, index: 0 };
+    const target = out as Target;
+    target.resolve = resolve;
+    target.reject = reject;
     // Straight to librdkafka unless earlier messages still wait: order is call order.
     if (this.#head < this.#backlog.length) this.#enqueueLater([target]);
     else if (!this.#produceOne(target)) {
@@ -132,9 +141,11 @@ export class ProducerCore implements EventSink {
     if (n === 0) return Promise.resolve([]);
     const { promise, resolve } = Promise.withResolvers<SendResult[]>();
     const batch: Batch = { results: new Array(n), remaining: n, resolve };
-    const targets: Target[] = new Array(n);
+    const targets = outs as Target[];
     for (let i = 0; i < n; i++) {
-      targets[i] = { out: outs[i], deadline: 0, resolve: undefined, reject: undefined, batch, index: i };
+      const t = targets[i];
+      t.batch = batch;
+      t.index = i;
     }
     this.#enqueueLater(targets);
     // The first slice goes now; the rest in later macrotasks.
@@ -186,17 +197,17 @@ export class ProducerCore implements EventSink {
       const t = q[this.#head];
       if (t.deadline <= now) {
         const ms = this.#opts.queueFullTimeoutMs;
-        this.#settle(t, kafkaError(ErrorCode._QUEUE_FULL, `topic "${t.out.topic}": local queue full for ${ms} ms`));
+        this.#settle(t, kafkaError(ErrorCode._QUEUE_FULL, `topic "${t.topic}": local queue full for ${ms} ms`));
         q[this.#head++] = undefined as unknown as Target;
         continue;
       }
-      if (t.batch !== undefined && simple(t.out)) {
+      if (t.batch !== undefined && simple(t)) {
         let j = this.#head + 1;
-        let size = payloadSize(t.out);
+        let size = payloadSize(t);
         while (
           j < q.length && j - this.#head < PUMP_CHUNK && size < bytes && q[j].batch === t.batch &&
-          q[j].out.topic === t.out.topic && simple(q[j].out)
-        ) size += payloadSize(q[j++].out);
+          q[j].topic === t.topic && simple(q[j])
+        ) size += payloadSize(q[j++]);
         const stop = this.#produceBatch(q, this.#head, j);
         messages -= stop - this.#head;
         bytes -= size;
@@ -212,11 +223,11 @@ export class ProducerCore implements EventSink {
             this.#full = true;
             break;
           }
-          this.#settle(t, kafkaError(ErrorCode._QUEUE_FULL, `topic "${t.out.topic}": local queue full`));
+          this.#settle(t, kafkaError(ErrorCode._QUEUE_FULL, `topic "${t.topic}": local queue full`));
         }
         q[this.#head++] = undefined as unknown as Target;
         messages--;
-        bytes -= payloadSize(t.out);
+        bytes -= payloadSize(t);
       }
     }
     if (this.#head === q.length) {
@@ -232,7 +243,7 @@ export class ProducerCore implements EventSink {
 
   /** Enqueues one message with `rd_kafka_produceva`; false when librdkafka's queue is full. */
   #produceOne(target: Target): boolean {
-    const out = target.out;
+    const out = target;
     const c = rd();
     try {
       this.#topic(out.topic);
@@ -245,7 +256,7 @@ export class ProducerCore implements EventSink {
     const n = this.#enc.encodeVa(out, this.#topicAddr.get(out.topic)!, id, hdrs ? backend.address(hdrs) : 0);
     const err: Ptr = c.rd_kafka_produceva(this.native.rk, this.#enc.ptr, n < 256 ? BIG[n] : BigInt(n));
     if (backend.isNull(err)) {
-      this.#pending.set(id, target); // librdkafka owns the headers list now
+      this.#addPending(id, target); // librdkafka owns the headers list now
       return true;
     }
     if (hdrs) c.rd_kafka_headers_destroy(hdrs); // on failure it stays ours
@@ -262,7 +273,7 @@ export class ProducerCore implements EventSink {
    * returns the index of the first message that found the queue full (wait mode), or `to`.
    */
   #produceBatch(q: Target[], from: number, to: number): number {
-    const topic = q[from].out.topic;
+    const topic = q[from].topic;
     let rkt: Ptr;
     try {
       rkt = this.#topic(topic);
@@ -280,7 +291,7 @@ export class ProducerCore implements EventSink {
     let full = to;
     for (let i = 0; i < count; i++) {
       const code = enc.batchError(i);
-      if (code === 0) this.#pending.set(firstId + i, q[from + i]);
+      if (code === 0) this.#addPending(firstId + i, q[from + i]);
       else if (code === ErrorCode._QUEUE_FULL && waitMode) full = Math.min(full, from + i);
       else this.#settle(q[from + i], new KafkaError(code, `topic "${topic}": ${kafkaError(code).message}`));
     }
@@ -297,6 +308,66 @@ export class ProducerCore implements EventSink {
       }
     }
     return full;
+  }
+
+  #addPending(id: number, t: Target): void {
+    t.id = id;
+    let i = id & this.#mask;
+    let old = this.#slots[i];
+    while (old !== undefined) {
+      if (this.#inSlots * 2 >= this.#slots.length) {
+        this.#growPending();
+        i = id & this.#mask;
+        old = this.#slots[i];
+      } else {
+        this.#overflow.set(old.id, old);
+        this.#inSlots--;
+        old = undefined;
+      }
+    }
+    this.#slots[i] = t;
+    this.#inSlots++;
+  }
+
+  /** Doubles the table; entries distinct modulo the old size stay distinct. */
+  #growPending(): void {
+    const old = this.#slots;
+    const size = old.length * 2;
+    const slots: Array<Target | undefined> = new Array(size).fill(undefined);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i++) {
+      const t = old[i];
+      if (t !== undefined) slots[t.id & mask] = t;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+
+  /** Removes and returns the pending message with this id, if any. */
+  #takePending(id: number): Target | undefined {
+    const i = id & this.#mask;
+    const t = this.#slots[i];
+    if (t !== undefined && t.id === id) {
+      this.#slots[i] = undefined;
+      this.#inSlots--;
+      return t;
+    }
+    if (this.#overflow.size === 0) return undefined;
+    const o = this.#overflow.get(id);
+    if (o !== undefined) this.#overflow.delete(id);
+    return o;
+  }
+
+  /** Empties the table; returns what it held in id order (the order they were accepted). */
+  #clearPending(): Target[] {
+    const all: Target[] = [...this.#overflow.values()];
+    for (const t of this.#slots) if (t !== undefined) all.push(t);
+    all.sort((a, b) => a.id - b.id);
+    this.#slots = new Array(PENDING_MIN).fill(undefined);
+    this.#mask = PENDING_MIN - 1;
+    this.#inSlots = 0;
+    this.#overflow.clear();
+    return all;
   }
 
   #topic(name: string): Ptr {
@@ -378,7 +449,6 @@ export class ProducerCore implements EventSink {
   /** Settles up to `budget` of the reports listed in #dr. */
   #settleReports(budget: number): number {
     const c = rd();
-    const pending = this.#pending;
     const a64 = this.#dr64;
     const mb = this.#msg;
     const m32 = this.#msg32;
@@ -392,12 +462,11 @@ export class ProducerCore implements EventSink {
       const addr = a64[i];
       backend.copyFromAddress(mb, addr, MESSAGE_SIZE);
       const id = m32[MESSAGE._private >>> 2] + m32[(MESSAGE._private >>> 2) + 1] * 4294967296;
-      const t = pending.get(id);
+      const t = this.#takePending(id);
       if (t === undefined) continue; // already failed (fatal error or close)
-      pending.delete(id);
       const err = mi32[MESSAGE.err >>> 2];
       const partition = mi32[MESSAGE.partition >>> 2];
-      const topic = t.out.topic;
+      const topic = t.topic;
       if (err !== 0) {
         const where = partition >= 0 ? ` [${partition}]` : "";
         const cause = err === ErrorCode._PURGE_QUEUE ? this.#purgedBecause : undefined;
@@ -442,13 +511,14 @@ export class ProducerCore implements EventSink {
     if (!this.#opts.failOnAuthError || !isAuthFailure(err) || this.closing) return;
     this.#purgedBecause = err;
     this.#failBacklog(new KafkaError(err.code, `not sent: ${err.message}`, {}, { cause: err }));
-    if (this.#pending.size > 0) rd().rd_kafka_purge(this.native.rk, PURGE_F_QUEUE | PURGE_F_NON_BLOCKING);
+    if (this.#inSlots + this.#overflow.size > 0) {
+      rd().rd_kafka_purge(this.native.rk, PURGE_F_QUEUE | PURGE_F_NON_BLOCKING);
+    }
   }
 
   onFatal(err: KafkaError): void {
     // librdkafka will fail these too; report now, and ignore their late reports.
-    for (const t of this.#pending.values()) this.#settle(t, err);
-    this.#pending.clear();
+    for (const t of this.#clearPending()) this.#settle(t, err);
     this.#failBacklog(err);
     this.#checkFlush();
   }
@@ -510,8 +580,7 @@ export class ProducerCore implements EventSink {
       this.#purgedBecause = undefined; // purged because of close, not of a login failure
       rd().rd_kafka_purge(this.native.rk, PURGE_F_QUEUE | PURGE_F_INFLIGHT | PURGE_F_NON_BLOCKING);
       await this.flush(5_000).catch(() => {});
-      for (const t of this.#pending.values()) this.#settle(t, purged(`topic "${t.out.topic}"`));
-      this.#pending.clear();
+      for (const t of this.#clearPending()) this.#settle(t, purged(`topic "${t.topic}"`));
     }
     if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
     await this.native.destroy(() => {

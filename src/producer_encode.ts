@@ -53,6 +53,16 @@ export interface Outgoing {
   partition: number;
   headers: Array<readonly [string, Payload]> | undefined;
   timestamp: number | undefined;
+  // The producer core's bookkeeping for this message, carried on the same object
+  // so that a send allocates one object, not two (see `Target` in producer_core.ts).
+  /** The `msg_opaque` id once handed to librdkafka (0 before). */
+  id: number;
+  /** When a message still in the backlog gives up waiting for room (ms since epoch). */
+  deadline: number;
+  resolve: ((r: never) => void) | undefined;
+  reject: ((e: Error) => void) | undefined;
+  batch: unknown;
+  index: number;
 }
 
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -106,11 +116,52 @@ const validTopics = new Set<string>();
  * ```
  */
 export function normalize(msg: ProducerMessage, at: string): Outgoing {
-  if (msg === null || typeof msg !== "object") throw new TypeError(`${at} must be an object, got ${describeType(msg)}`);
-  const topic = checkTopic(msg.topic, `${at}.topic`);
-  if (!("value" in msg)) throw new TypeError(`${at}.value is missing (use null for a message without a value)`);
-  const value = checkPayload(msg.value, `${at}.value`);
-  const key = msg.key === undefined ? undefined : checkPayload(msg.key, `${at}.key`);
+  return normalizeAt(msg, at, -1);
+}
+
+/**
+ * {@link normalize} for `${at}[${index}]` (or `at` alone when `index` < 0): the label
+ * is built only when a check fails, so the common case concatenates no strings.
+ */
+export function normalizeAt(msg: ProducerMessage, prefix: string, index: number): Outgoing {
+  if (msg === null || typeof msg !== "object") {
+    const at = label(prefix, index);
+    throw new TypeError(`${at} must be an object, got ${describeType(msg)}`);
+  }
+  const t = msg.topic;
+  const topic = typeof t === "string" && validTopics.has(t) ? t : checkTopic(t, `${label(prefix, index)}.topic`);
+  if (!("value" in msg)) {
+    throw new TypeError(`${label(prefix, index)}.value is missing (use null for a message without a value)`);
+  }
+  const v = msg.value;
+  const value = v === null || typeof v === "string" || v instanceof Uint8Array
+    ? v
+    : checkPayload(v, `${label(prefix, index)}.value`);
+  const k = msg.key;
+  const key = k === undefined || k === null || typeof k === "string" || k instanceof Uint8Array
+    ? k
+    : checkPayload(k, `${label(prefix, index)}.key`);
+  if (
+    (msg.partition === undefined || msg.partition === null) &&
+    (msg.timestamp === undefined || msg.timestamp === null) &&
+    (msg.headers === undefined || msg.headers === null)
+  ) {
+    return {
+      topic,
+      value,
+      key,
+      partition: PARTITION_UA,
+      headers: undefined,
+      timestamp: undefined,
+      id: 0,
+      deadline: 0,
+      resolve: undefined,
+      reject: undefined,
+      batch: undefined,
+      index: 0,
+    };
+  }
+  const at = label(prefix, index);
   let partition = PARTITION_UA;
   if (msg.partition !== undefined && msg.partition !== null) {
     const p = msg.partition;
@@ -149,7 +200,24 @@ export function normalize(msg: ProducerMessage, at: string): Outgoing {
     });
     if (headers.length === 0) headers = undefined;
   }
-  return { topic, value, key, partition, headers, timestamp };
+  return {
+    topic,
+    value,
+    key,
+    partition,
+    headers,
+    timestamp,
+    id: 0,
+    deadline: 0,
+    resolve: undefined,
+    reject: undefined,
+    batch: undefined,
+    index: 0,
+  };
+}
+
+function label(prefix: string, index: number): string {
+  return index < 0 ? prefix : `${prefix}[${index}]`;
 }
 
 const encoder = new TextEncoder();
@@ -266,15 +334,15 @@ export class Encoder {
    * `rd_kafka_produce_batch` (per-message partition, key, value, and opaque ids
    * `firstId`, `firstId + 1`, …).
    */
-  encodeBatch(items: ReadonlyArray<{ out: Outgoing }>, from: number, to: number, firstId: number): void {
+  encodeBatch(items: ReadonlyArray<Outgoing>, from: number, to: number, firstId: number): void {
     const count = to - from;
     let need = count * MESSAGE.size;
-    for (let i = from; i < to; i++) need += maxBytes(items[i].out.value) + maxBytes(items[i].out.key) + 16;
+    for (let i = from; i < to; i++) need += maxBytes(items[i].value) + maxBytes(items[i].key) + 16;
     this.ensure(need);
     this.bytes.fill(0, 0, count * MESSAGE.size);
     let data = count * MESSAGE.size;
     for (let i = 0; i < count; i++) {
-      const m = items[from + i].out;
+      const m = items[from + i];
       const at = i * MESSAGE.size;
       this.#i32[(at + MESSAGE.partition) >>> 2] = m.partition;
       const n = this.#payload(m.value, data);
