@@ -146,20 +146,7 @@ export function normalizeAt(msg: ProducerMessage, prefix: string, index: number)
     (msg.timestamp === undefined || msg.timestamp === null) &&
     (msg.headers === undefined || msg.headers === null)
   ) {
-    return {
-      topic,
-      value,
-      key,
-      partition: PARTITION_UA,
-      headers: undefined,
-      timestamp: undefined,
-      id: 0,
-      deadline: 0,
-      resolve: undefined,
-      reject: undefined,
-      batch: undefined,
-      index: 0,
-    };
+    return outgoing(topic, value, key, PARTITION_UA, undefined, undefined);
   }
   const at = label(prefix, index);
   let partition = PARTITION_UA;
@@ -200,6 +187,18 @@ export function normalizeAt(msg: ProducerMessage, prefix: string, index: number)
     });
     if (headers.length === 0) headers = undefined;
   }
+  return outgoing(topic, value, key, partition, headers, timestamp);
+}
+
+/** The one place an Outgoing is built, so every message has the same object shape (monomorphic hot path). */
+function outgoing(
+  topic: string,
+  value: Payload,
+  key: Payload | undefined,
+  partition: number,
+  headers: Array<readonly [string, Payload]> | undefined,
+  timestamp: number | undefined,
+): Outgoing {
   return {
     topic,
     value,
