@@ -53,11 +53,19 @@ export const SYMBOLS = {
   // --- topic partition lists ----------------------------------------------
   rd_kafka_topic_partition_list_new: s(["i32" /* int size */], "ptr"),
   rd_kafka_topic_partition_list_destroy: s(["ptr" /* rd_kafka_topic_partition_list_t *rkparlist */], "void"),
+  rd_kafka_topic_partition_list_copy: s(["ptr" /* const rd_kafka_topic_partition_list_t *src */], "ptr"),
+  rd_kafka_topic_partition_destroy: s(["ptr" /* rd_kafka_topic_partition_t *rktpar */], "void"),
   rd_kafka_topic_partition_list_add: s([
     "ptr", /* rd_kafka_topic_partition_list_t *rktparlist */
     "buf", /* const char *topic */
     "i32", /* int32_t partition */
   ], "ptr"), // rd_kafka_topic_partition_t *
+  rd_kafka_topic_partition_list_set_offset: s([
+    "ptr", /* rd_kafka_topic_partition_list_t *rktparlist */
+    "buf", /* const char *topic */
+    "i32", /* int32_t partition */
+    "i64", /* int64_t offset */
+  ], "i32"),
 
   // --- messages and headers -----------------------------------------------
   rd_kafka_headers_new: s(["usize" /* size_t initial_count */], "ptr"),
@@ -139,13 +147,134 @@ export const SYMBOLS = {
     "usize", /* size_t size */
   ], "void"),
 
-  // --- consumer (minimal; the Consumer issue extends this) -----------------
+  // --- consumer -----------------------------------------------------------
+  // Calls that send an op to librdkafka's main thread and wait for its answer
+  // (subscribe, assign, ...) have background variants; the Consumer uses those.
   rd_kafka_consumer_poll: s(["ptr", /* rd_kafka_t *rk */ "i32" /* int timeout_ms */], "ptr"),
   rd_kafka_consumer_close: s(["ptr" /* rd_kafka_t *rk */], "i32", { background: true }),
-  rd_kafka_assign: s([
+  rd_kafka_consumer_close_queue: s([
     "ptr", /* rd_kafka_t *rk */
-    "ptr", /* const rd_kafka_topic_partition_list_t *partitions */
+    "ptr", /* rd_kafka_queue_t *rkqu */
+  ], "ptr"), // rd_kafka_error_t *
+  rd_kafka_consumer_closed: s(["ptr" /* rd_kafka_t *rk */], "i32"),
+  rd_kafka_subscribe: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* const rd_kafka_topic_partition_list_t *topics */
+    ],
+    "i32",
+    { background: true },
+  ),
+  rd_kafka_unsubscribe: s(["ptr" /* rd_kafka_t *rk */], "i32", { background: true }),
+  rd_kafka_assign: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* const rd_kafka_topic_partition_list_t *partitions */
+    ],
+    "i32",
+    { background: true },
+  ),
+  rd_kafka_incremental_assign: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* const rd_kafka_topic_partition_list_t *partitions */
+    ],
+    "ptr",
+    { background: true },
+  ), // rd_kafka_error_t *
+  rd_kafka_incremental_unassign: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* const rd_kafka_topic_partition_list_t *partitions */
+    ],
+    "ptr",
+    { background: true },
+  ), // rd_kafka_error_t *
+  rd_kafka_assignment: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* rd_kafka_topic_partition_list_t **partitions */
+    ],
+    "i32",
+    { background: true },
+  ),
+  rd_kafka_assignment_lost: s(["ptr" /* rd_kafka_t *rk */], "i32"),
+  rd_kafka_rebalance_protocol: s(["ptr" /* rd_kafka_t *rk */], "ptr"), // const char *
+  rd_kafka_commit_queue: s([
+    "ptr", /* rd_kafka_t *rk */
+    "ptr", /* const rd_kafka_topic_partition_list_t *offsets */
+    "ptr", /* rd_kafka_queue_t *rkqu */
+    "ptr", /* void (*cb)(...) (always NULL: the result is an event) */
+    "usize", /* void *commit_opaque (an integer id) */
   ], "i32"),
+  rd_kafka_offsets_store: s([
+    "ptr", /* rd_kafka_t *rk */
+    "ptr", /* rd_kafka_topic_partition_list_t *offsets */
+  ], "i32"),
+  rd_kafka_position: s([
+    "ptr", /* rd_kafka_t *rk */
+    "ptr", /* rd_kafka_topic_partition_list_t *partitions */
+  ], "i32"),
+  // Waits for the coordinator: background only.
+  rd_kafka_committed: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* rd_kafka_topic_partition_list_t *partitions */
+      "i32", /* int timeout_ms */
+    ],
+    "i32",
+    { background: true },
+  ),
+  // Called with timeout_ms = 0 only: starts the seek and returns.
+  rd_kafka_seek_partitions: s([
+    "ptr", /* rd_kafka_t *rk */
+    "ptr", /* rd_kafka_topic_partition_list_t *partitions */
+    "i32", /* int timeout_ms */
+  ], "ptr"), // rd_kafka_error_t *
+  rd_kafka_pause_partitions: s([
+    "ptr", /* rd_kafka_t *rk */
+    "ptr", /* rd_kafka_topic_partition_list_t *partitions */
+  ], "i32"),
+  rd_kafka_resume_partitions: s([
+    "ptr", /* rd_kafka_t *rk */
+    "ptr", /* rd_kafka_topic_partition_list_t *partitions */
+  ], "i32"),
+  // Both wait for brokers: background only.
+  rd_kafka_query_watermark_offsets: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* const char *topic */
+      "i32", /* int32_t partition */
+      "ptr", /* int64_t *low */
+      "ptr", /* int64_t *high */
+      "i32", /* int timeout_ms */
+    ],
+    "i32",
+    { background: true },
+  ),
+  rd_kafka_offsets_for_times: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* rd_kafka_topic_partition_list_t *offsets */
+      "i32", /* int timeout_ms */
+    ],
+    "i32",
+    { background: true },
+  ),
+  rd_kafka_get_watermark_offsets: s([
+    "ptr", /* rd_kafka_t *rk */
+    "buf", /* const char *topic */
+    "i32", /* int32_t partition */
+    "buf", /* int64_t *low */
+    "buf", /* int64_t *high */
+  ], "i32"),
+  rd_kafka_topic_name: s(["ptr" /* const rd_kafka_topic_t *rkt */], "ptr"), // const char *
+  rd_kafka_memberid: s(["ptr" /* const rd_kafka_t *rk */], "ptr"), // char * (rd_kafka_mem_free)
+  rd_kafka_mem_free: s(["ptr", /* rd_kafka_t *rk */ "ptr" /* void *ptr */], "void"),
+  rd_kafka_message_leader_epoch: s(["ptr" /* const rd_kafka_message_t *rkmessage */], "i32", {
+    since: "2.1.0",
+  }),
+  rd_kafka_destroy_flags: s(["ptr", /* rd_kafka_t *rk */ "i32" /* int flags */], "void", { background: true }),
 
   // --- producer -----------------------------------------------------------
   rd_kafka_produceva: s([
@@ -186,6 +315,10 @@ export const SYMBOLS = {
     "buf", /* int *level */
   ], "i32"),
   rd_kafka_event_stats: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"),
+  rd_kafka_event_message_next: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"), // const rd_kafka_message_t *
+  rd_kafka_event_opaque: s(["ptr" /* rd_kafka_event_t *rkev */], "usize"), // void * (our integer id)
+  rd_kafka_event_topic_partition_list: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"),
+  rd_kafka_event_topic_partition: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"), // caller destroys
   rd_kafka_queue_poll: s(["ptr", /* rd_kafka_queue_t *rkqu */ "i32" /* int timeout_ms */], "ptr"),
 
   // --- rdkafka_mock.h -----------------------------------------------------

@@ -21,6 +21,19 @@ export type {
   ProducerOptions,
   SendResult,
 } from "./producer.ts";
+export { Consumer } from "./consumer.ts";
+export type {
+  ConsumerEvents,
+  ConsumerOptions,
+  PartitionEof,
+  ReadOptions,
+  RebalanceEvent,
+  TopicPartition,
+  TopicPartitionOffset,
+} from "./consumer.ts";
+export { Message } from "./message.ts";
+export type { MessageHeader, TimestampType } from "./message.ts";
+export { OFFSET } from "../ffi/constants.ts";
 export { MockCluster } from "./mock.ts";
 export type { MockClusterOptions, MockTopicOptions } from "./mock.ts";
 export { ClosedError, ConfigError, ErrorCode, KafkaError, LibraryLoadError, LimitError } from "./errors.ts";

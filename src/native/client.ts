@@ -38,12 +38,26 @@ export interface EventSink {
   resume(budget: number): number;
   /** Destroys a kept event at once (close). */
   release(): void;
-  /** Runs after every drain slice that handled at least one event. */
+  /** Runs after every drain slice (also an empty one). */
   afterDrain(): void;
   /** A fatal error: the client cannot be used any more. */
   onFatal(err: KafkaError): void;
   /** Any other error librdkafka reported on its own (before listeners see it). */
   onError(err: KafkaError): void;
+  /**
+   * Consumers: false stops polling the main queue (nothing asked for messages,
+   * or a rebalance is being handled); the owner calls `kick()` when that changes.
+   */
+  wants?(): boolean;
+  /**
+   * Consumers: a first look at each main-queue event before its type is read.
+   * Returns true when it handled the event and took ownership of it.
+   */
+  peek?(ev: Ptr): boolean;
+  /** True right after `onEvent` when the owner kept the event (it destroys it later). */
+  readonly adopted?: boolean;
+  /** An ERROR event the owner handles itself (e.g. a consumer's end of partition); true if it did. */
+  claimError?(code: number, ev: Ptr): boolean;
 }
 
 /** Options of {@link NativeClient}. @example `{ type: RD_KAFKA_PRODUCER, events: EVENT.DR, drainBudget: 2000, emitter, sink }` */
@@ -51,6 +65,8 @@ export interface NativeClientOptions {
   type: number;
   /** Event types the owner handles besides ERROR, LOG and STATS. */
   events: number;
+  /** A consumer: poll the consumer queue (main queue forwarded to it) instead of the main queue. */
+  consumer?: boolean;
   /** Properties set after the user's (e.g. `log.queue`). */
   overrides?: Record<string, string>;
   /** Properties set before the user's, so the user may change them. */
@@ -80,11 +96,14 @@ export class NativeClient {
   readonly rk: Ptr;
   readonly name: string;
   #queue: Ptr;
+  /** Queues drained before the main one on every wake-up, never held back by `wants()`. */
+  #extra: Ptr[] = [];
   #wakeup: { fd: number; close(): void };
   #opts: NativeClientOptions;
   #closed = false;
   #destroyed: Promise<void> | undefined;
   #sliceScheduled = false;
+  #draining = false;
   #logOuts = offHeap(24);
   fatalError: KafkaError | undefined;
 
@@ -109,7 +128,13 @@ export class NativeClient {
       throw e;
     }
     this.name = backend.readCString(c.rd_kafka_name(this.rk)) ?? "rdkafka";
-    this.#queue = c.rd_kafka_queue_get_main(this.rk);
+    if (opts.consumer) {
+      // One queue, one wake-up: logs, errors and statistics follow the messages.
+      c.rd_kafka_poll_set_consumer(this.rk);
+      this.#queue = c.rd_kafka_queue_get_consumer(this.rk);
+    } else {
+      this.#queue = c.rd_kafka_queue_get_main(this.rk);
+    }
     c.rd_kafka_set_log_queue(this.rk, backend.NULL);
     this.#wakeup = backend.wakeup(() => this.#drain());
     c.rd_kafka_queue_io_event_enable(this.#queue, this.#wakeup.fd, WAKE_BYTE, 1n);
@@ -137,9 +162,16 @@ export class NativeClient {
    * budget is spent, or the slice has run for SLICE_MS (checked every CHUNK messages).
    */
   #drain(): void {
-    if (this.#closed) return; // a wake-up already in flight at close still arrives
-    const c = rd();
-    const q = this.#queue;
+    if (this.#closed || this.#draining) return; // a wake-up already in flight at close still arrives
+    this.#draining = true;
+    try {
+      this.#drainSlice();
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #drainSlice(): void {
     const sink = this.#opts.sink;
     const until = performance.now() + SLICE_MS;
     let budget = this.#opts.drainBudget;
@@ -149,36 +181,56 @@ export class NativeClient {
       handled++;
       if (performance.now() >= until) budget = 0;
     }
+    for (const q of this.#extra) {
+      const r = this.#pollQueue(q, budget, until, false);
+      budget = r.budget;
+      handled += r.handled;
+    }
+    const r = this.#pollQueue(this.#queue, budget, until, true);
+    budget = r.budget;
+    handled += r.handled;
+    // Also after an empty drain: a wake-up may mean an internal op was served
+    // inside the poll (a consumer's close finishing), which the owner checks for.
+    sink.afterDrain();
+    void handled;
+    // Stopped at the budget (or inside a big event): more may be queued and
+    // librdkafka will not signal again until we poll, so go on in the next macrotask.
+    if ((budget <= 0 || sink.holding) && !this.#closed) this.#schedule();
+  }
+
+  #pollQueue(q: Ptr, budget: number, until: number, gated: boolean): { budget: number; handled: number } {
+    const c = rd();
+    const sink = this.#opts.sink;
+    let handled = 0;
     let sinceCheck = 0;
-    while (budget > 0 && !sink.holding) {
+    while (budget > 0 && !sink.holding && !this.#closed) {
+      if (gated && sink.wants && !sink.wants()) break;
       const ev: Ptr = c.rd_kafka_queue_poll(q, 0);
       if (backend.isNull(ev)) break;
       handled++;
+      budget--;
+      if (++sinceCheck >= CHUNK) {
+        sinceCheck = 0;
+        if (performance.now() >= until) budget = 0;
+      }
+      if (sink.peek?.(ev)) continue;
       const type: number = c.rd_kafka_event_type(ev);
       let kept = false;
-      let spent = 1;
       try {
         if (type === EVENT.ERROR) this.#onError(ev);
         else if (type === EVENT.LOG) this.#onLog(ev);
         else if (type === EVENT.STATS) this.#onStats(ev);
         else {
-          spent = Math.max(1, sink.onEvent(type, ev, Math.min(budget, CHUNK)));
-          kept = sink.holding;
+          const spent = Math.max(1, sink.onEvent(type, ev, Math.min(budget + 1, CHUNK))) - 1;
+          budget -= spent;
+          sinceCheck += spent;
+          kept = sink.holding || sink.adopted === true;
         }
       } finally {
         if (!kept) c.rd_kafka_event_destroy(ev);
       }
-      budget -= spent;
-      sinceCheck += spent;
-      if (sinceCheck >= CHUNK) {
-        sinceCheck = 0;
-        if (performance.now() >= until) budget = 0;
-      }
     }
-    if (handled > 0) sink.afterDrain();
-    // Stopped at the budget (or inside a big event): more may be queued and
-    // librdkafka will not signal again until we poll, so go on in the next macrotask.
-    if ((budget <= 0 || sink.holding) && !this.#closed) this.#schedule();
+    return { budget, handled };
   }
 
   #onError(ev: Ptr): void {
@@ -186,6 +238,7 @@ export class NativeClient {
     let code: number = c.rd_kafka_event_error(ev);
     let text = backend.readCString(c.rd_kafka_event_error_string(ev)) ?? "";
     const fatal = c.rd_kafka_event_error_is_fatal(ev) !== 0;
+    if (!fatal && this.#opts.sink.claimError?.(code, ev)) return;
     if (fatal) {
       const buf = new Uint8Array(512);
       code = c.rd_kafka_fatal_error(this.rk, buf, 512n);
@@ -232,6 +285,25 @@ export class NativeClient {
     return rd().rd_kafka_outq_len(this.rk);
   }
 
+  /**
+   * A new queue of this client whose events wake us like the main queue's and
+   * are drained first, never held back by `wants()` (results of commits, close).
+   * The client destroys it at {@link destroy}.
+   *
+   * @example
+   * ```ts
+   * const results = client.addQueue();
+   * rd().rd_kafka_commit_queue(client.rk, backend.NULL, results, backend.NULL, 7n);
+   * ```
+   */
+  addQueue(): Ptr {
+    const c = rd();
+    const q: Ptr = c.rd_kafka_queue_new(this.rk);
+    c.rd_kafka_queue_io_event_enable(q, this.#wakeup.fd, WAKE_BYTE, 1n);
+    this.#extra.push(q);
+    return q;
+  }
+
   /** Drains what is queued now and then as usual; for owners that just enqueued work. @example `client.kick()` */
   kick(): void {
     this.#schedule();
@@ -246,24 +318,28 @@ export class NativeClient {
    * await client.destroy();
    * ```
    */
-  destroy(beforeDestroy?: () => void): Promise<void> {
+  destroy(beforeDestroy?: () => void, opts: { noConsumerClose?: boolean } = {}): Promise<void> {
     if (this.#destroyed) return this.#destroyed;
     this.#closed = true;
     const c = rd();
-    c.rd_kafka_queue_io_event_enable(this.#queue, -1, backend.NULL, 0n);
+    const queues = [...this.#extra, this.#queue];
+    for (const q of queues) c.rd_kafka_queue_io_event_enable(q, -1, backend.NULL, 0n);
     this.#wakeup.close();
     this.#opts.sink.release();
     // Events still queued hold references librdkafka waits for at destroy.
-    for (
-      let ev: Ptr = c.rd_kafka_queue_poll(this.#queue, 0);
-      !backend.isNull(ev);
-      ev = c.rd_kafka_queue_poll(this.#queue, 0)
-    ) {
-      c.rd_kafka_event_destroy(ev);
+    for (const q of queues) {
+      for (let ev: Ptr = c.rd_kafka_queue_poll(q, 0); !backend.isNull(ev); ev = c.rd_kafka_queue_poll(q, 0)) {
+        c.rd_kafka_event_destroy(ev);
+      }
     }
     beforeDestroy?.();
-    c.rd_kafka_queue_destroy(this.#queue);
-    this.#destroyed = runInBackground("rd_kafka_destroy", [this.rk]).then(() => releaseClient());
+    for (const q of queues) c.rd_kafka_queue_destroy(q);
+    this.#extra = [];
+    // RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE (0x8): the consumer close already ran or timed out.
+    const done = opts.noConsumerClose
+      ? runInBackground("rd_kafka_destroy_flags", [this.rk, 0x8])
+      : runInBackground("rd_kafka_destroy", [this.rk]);
+    this.#destroyed = done.then(() => releaseClient());
     return this.#destroyed;
   }
 

@@ -1,6 +1,7 @@
 /**
- * Process-wide resource limits: how many clients may be open at once and how
- * many calls may wait in the background execution environment at once.
+ * Process-wide resource limits: how many clients may be open at once, how many
+ * calls may wait in the background execution environment at once, and how many
+ * bytes unreleased zero-copy messages may hold.
  *
  * Every librdkafka client owns several OS threads (one per broker plus internal
  * ones), so an unbounded number of clients is a resource leak waiting to happen.
@@ -19,10 +20,18 @@ export interface Limits {
    * `nonblocking` calls. Further calls queue in order. Default 4.
    */
   maxBackgroundCalls: number;
+  /**
+   * Most bytes (keys and values) that zero-copy consumed messages may hold in
+   * librdkafka's memory, across all consumers, until they are released. A read
+   * that finds the limit reached rejects with {@link LimitError} and takes nothing
+   * from the queue. Default 256 MiB.
+   */
+  maxHeldBytes: number;
 }
 
-const limits: Limits = { maxClients: 32, maxBackgroundCalls: 4 };
+const limits: Limits = { maxClients: 32, maxBackgroundCalls: 4, maxHeldBytes: 256 * 1024 * 1024 };
 let openClients = 0;
+let heldBytes = 0;
 
 /**
  * Changes process-wide limits. Lowering `maxClients` below the number open
@@ -53,8 +62,18 @@ export function configure(next: Partial<Limits>): Readonly<Limits> {
  * console.log(currentLimits().openClients);
  * ```
  */
-export function currentLimits(): Readonly<Limits & { openClients: number }> {
-  return { ...limits, openClients };
+export function currentLimits(): Readonly<Limits & { openClients: number; heldBytes: number }> {
+  return { ...limits, openClients, heldBytes };
+}
+
+/** Counts bytes a zero-copy message holds (negative to give them back). @example `addHeldBytes(len)` */
+export function addHeldBytes(n: number): void {
+  heldBytes += n;
+}
+
+/** True while zero-copy messages hold at least `maxHeldBytes`. @example `if (heldBytesFull()) …` */
+export function heldBytesFull(): boolean {
+  return heldBytes >= limits.maxHeldBytes;
 }
 
 /** Takes one client slot or throws {@link LimitError}. @example `acquireClient(); try { … } catch { releaseClient(); }` */

@@ -1,0 +1,746 @@
+/**
+ * The Consumer: group subscriptions or manual assignments, `read` that resolves
+ * with `null` at its timeout ("read timeout"), batches, async iteration, commits
+ * and rebalances, on librdkafka's consumer queue.
+ *
+ * The JS thread never waits: messages come through the wake-up pipe and are
+ * polled with zero timeouts only while reads ask for them; calls that wait for a
+ * broker or for librdkafka's main thread (subscribe, assign, committed, watermark
+ * queries, close) run off the JS thread or in their queue form.
+ *
+ * @module
+ */
+import { EVENT, OFFSET, RD_KAFKA_CONSUMER } from "../ffi/mod.ts";
+import { ClosedError, ConfigError, kafkaError } from "./errors.ts";
+import { type ClientEvents, Emitter } from "./events.ts";
+import { ConsumerCore, offsetOrUndefined, type PartitionEof, type RebalanceEvent } from "./consumer_core.ts";
+import type { Message } from "./message.ts";
+import { type ClientConfig, has } from "./native/conf.ts";
+import { NativeClient } from "./native/client.ts";
+import { runInBackground } from "./native/background.ts";
+import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
+import {
+  destroyList,
+  fromList,
+  toList,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  tpKey,
+} from "./native/tplist.ts";
+
+export type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
+export type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
+
+/**
+ * Options of this library (not librdkafka properties).
+ *
+ * @example
+ * ```ts
+ * new Consumer(config, { topics: ["events"], copyThreshold: 64 * 1024 });
+ * ```
+ */
+export interface ConsumerOptions {
+  /** Subscribe to these at once (names, or RegExp / names starting with `^` as patterns). */
+  topics?: readonly (string | RegExp)[];
+  /** Or assign these partitions at once (no group membership needed). */
+  assignment?: readonly (TopicPartition & { offset?: bigint })[];
+  /**
+   * Values longer than this many bytes are zero-copy views on librdkafka's memory
+   * (release them, or let the GC); shorter ones are copied. Default 65 536;
+   * `Infinity` copies everything, 0 copies nothing.
+   */
+  copyThreshold?: number;
+  /** Called at every rebalance; the assignment is handed back to librdkafka when its promise settles. */
+  onRebalance?: (event: RebalanceEvent) => void | Promise<void>;
+  /** Most events handled per macrotask. Default 2 000. */
+  drainBudget?: number;
+  /** Default `timeoutMs` of `read` and `readBatch`. Default 1 000 ms. */
+  readTimeoutMs?: number;
+}
+
+/** Events of a consumer. @example `consumer.on("eof", (e) => console.log(e.partition))` */
+export interface ConsumerEvents extends ClientEvents {
+  rebalance: (e: RebalanceEvent) => void;
+  eof: (e: PartitionEof) => void;
+}
+
+/** Options of {@link Consumer.read}. @example `{ timeoutMs: 500, signal: AbortSignal.timeout(1000) }` */
+export interface ReadOptions {
+  /** Resolve with null (read) or [] (readBatch) after this long. `Infinity` waits until a message or close. */
+  timeoutMs?: number;
+  /** Rejects the read with the signal's reason when aborted. */
+  signal?: AbortSignal;
+}
+
+const registry = new FinalizationRegistry<{ core: ConsumerCore; close: () => Promise<void> }>((h) => {
+  void h.close().catch(() => {});
+});
+
+/**
+ * A Kafka consumer for Bun and Deno.
+ *
+ * `config` is librdkafka's property map. Without `group.id` the consumer can
+ * only `assign` partitions (auto-commit is then off).
+ *
+ * @example
+ * ```ts
+ * import { Consumer } from "kafka-fast";
+ * await using consumer = new Consumer(
+ *   { "bootstrap.servers": "127.0.0.1:9092", "group.id": "billing", "auto.offset.reset": "earliest" },
+ *   { topics: ["orders"] },
+ * );
+ * for await (const m of consumer) console.log(m.offset, m.text());
+ * ```
+ */
+export class Consumer {
+  #core: ConsumerCore;
+  #emitter = new Emitter();
+  #grouped: boolean;
+  #readTimeout: number;
+  #closed: Promise<void> | undefined;
+  #background = new Set<Promise<unknown>>();
+  #paused = new Map<string, bigint | undefined>();
+
+  /**
+   * @throws {ConfigError} for an unknown property or a value librdkafka refuses.
+   * @throws {LimitError} when `maxClients` clients are open.
+   */
+  constructor(config: ClientConfig, options: ConsumerOptions = {}) {
+    const opts = checkOptions(options);
+    this.#grouped = has(config, "group.id");
+    this.#readTimeout = opts.readTimeoutMs;
+    const core = new ConsumerCore(this.#emitter, {
+      copyThreshold: opts.copyThreshold,
+      onRebalance: options.onRebalance,
+    });
+    core.native = new NativeClient(config, {
+      type: RD_KAFKA_CONSUMER,
+      consumer: true,
+      events: EVENT.FETCH | EVENT.REBALANCE | EVENT.OFFSET_COMMIT,
+      defaults: {
+        "client.software.name": "kafka-fast",
+        ...(this.#grouped ? {} : { "enable.auto.commit": "false" }),
+      },
+      overrides: this.#grouped ? {} : { "group.id": `kafka-fast-unnamed-${crypto.randomUUID()}` },
+      drainBudget: opts.drainBudget,
+      emitter: this.#emitter,
+      sink: core,
+    });
+    core.results = core.native.addQueue();
+    this.#core = core;
+    registry.register(this, { core, close: () => closeCore(core, 10_000, new Set()) }, this);
+    if (options.topics) this.#track(this.subscribe(options.topics)).catch((e) => this.#emitter.emit("error", e));
+    if (options.assignment) this.#track(this.assign(options.assignment)).catch((e) => this.#emitter.emit("error", e));
+  }
+
+  /** librdkafka's name of this client. @example `consumer.name` */
+  get name(): string {
+    return this.#core.native.name;
+  }
+
+  /** True once `close()` was called. @example `if (consumer.closed) return` */
+  get closed(): boolean {
+    return this.#core.closing;
+  }
+
+  #check(): void {
+    if (this.#core.closing) throw new ClosedError("consumer");
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#background.add(p);
+    const done = () => this.#background.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  // --- membership ------------------------------------------------------------
+
+  /**
+   * Joins the group for these topics. A RegExp (or a string starting with `^`)
+   * is a pattern: topics created later that match are picked up at the next
+   * metadata refresh (`topic.metadata.refresh.interval.ms`).
+   *
+   * @throws {ConfigError} (rejects) without `group.id`.
+   * @example
+   * ```ts
+   * await consumer.subscribe(["orders", /^audit-.*$/]);
+   * ```
+   */
+  async subscribe(topics: readonly (string | RegExp)[]): Promise<void> {
+    this.#check();
+    if (!this.#grouped) throw new ConfigError("group.id", "subscribe() needs a group.id (use assign() without one)");
+    if (!Array.isArray(topics) || topics.length === 0) {
+      throw new TypeError("subscribe(topics): topics must be a non-empty array of names or RegExps");
+    }
+    const names = topics.map((t, i) => {
+      if (t instanceof RegExp) return t.source.startsWith("^") ? t.source : `^${t.source}`;
+      if (typeof t !== "string" || t === "") throw new TypeError(`subscribe(topics): topics[${i}] must be a name`);
+      return t;
+    });
+    const list = toList(names.map((topic) => ({ topic, partition: -1 })));
+    try {
+      const err = Number(await this.#track(runInBackground("rd_kafka_subscribe", [this.#core.native.rk, list])));
+      if (err !== 0) throw kafkaError(err, `subscribe(${names.join(", ")}): ${kafkaError(err).message}`);
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /** Leaves the group (revoking the assignment through a rebalance). @example `await consumer.unsubscribe()` */
+  async unsubscribe(): Promise<void> {
+    this.#check();
+    const err = Number(await this.#track(runInBackground("rd_kafka_unsubscribe", [this.#core.native.rk])));
+    if (err !== 0) throw kafkaError(err, `unsubscribe: ${kafkaError(err).message}`);
+  }
+
+  /**
+   * Consumes exactly these partitions (replacing any assignment), from `offset`
+   * or else from the committed offset or `auto.offset.reset`.
+   *
+   * @example
+   * ```ts
+   * await consumer.assign([{ topic: "events", partition: 0, offset: 0n }]);
+   * ```
+   */
+  async assign(partitions: readonly (TopicPartition & { offset?: bigint })[]): Promise<void> {
+    this.#check();
+    checkPartitions(partitions, "assign");
+    const list = toList(partitions.map((p) => ({ ...p, offset: p.offset ?? OFFSET.STORED })));
+    try {
+      const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, list])));
+      if (err !== 0) throw kafkaError(err, `assign: ${kafkaError(err).message}`);
+      this.#core.assigned.clear();
+      for (const p of partitions) {
+        this.#core.assigned.set(tpKey(p.topic, p.partition), { topic: p.topic, partition: p.partition });
+      }
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /** Stops consuming every assigned partition. @example `await consumer.unassign()` */
+  async unassign(): Promise<void> {
+    this.#check();
+    const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, backend.NULL])));
+    if (err !== 0) throw kafkaError(err, `unassign: ${kafkaError(err).message}`);
+    this.#core.assigned.clear();
+  }
+
+  /** The partitions assigned now. @example `consumer.assignment().length` */
+  assignment(): TopicPartition[] {
+    return [...this.#core.assigned.values()].map((tp) => ({ ...tp }));
+  }
+
+  // --- reading -------------------------------------------------------------------
+
+  /**
+   * The next message, or `null` when none arrives within `timeoutMs` (default
+   * `readTimeoutMs`, 1 000 ms). Never blocks the event loop.
+   *
+   * @throws {ClosedError} (rejects) after `close()`, or when close begins while it waits.
+   * @throws {LimitError} (rejects) while unreleased zero-copy messages hold `maxHeldBytes`.
+   * @example
+   * ```ts
+   * const m = await consumer.read({ timeoutMs: 100 });
+   * if (m === null) console.log("read timeout");
+   * ```
+   */
+  async read(options: ReadOptions = {}): Promise<Message | null> {
+    const [m] = await this.#core.read(1, readTimeout(options, this.#readTimeout), options.signal);
+    return m ?? null;
+  }
+
+  /**
+   * Up to `maxMessages` messages, resolving as soon as at least one is there;
+   * `[]` at the timeout.
+   *
+   * @example
+   * ```ts
+   * const batch = await consumer.readBatch({ maxMessages: 1000, timeoutMs: 100 });
+   * ```
+   */
+  readBatch(options: ReadOptions & { maxMessages: number }): Promise<Message[]> {
+    const max = options?.maxMessages;
+    if (!Number.isInteger(max) || max < 1) {
+      return Promise.reject(new TypeError(`readBatch: maxMessages must be a positive integer, got ${String(max)}`));
+    }
+    return this.#core.read(max, readTimeout(options, this.#readTimeout), options.signal);
+  }
+
+  /**
+   * Messages as an async iterable; the loop ends at `close()` or when `signal`
+   * aborts. Messages are taken one at a time, so leaving the loop takes (and
+   * stores the offset of) nothing it did not yield.
+   *
+   * @example
+   * ```ts
+   * for await (const m of consumer.messages({ signal: AbortSignal.timeout(10_000) })) handle(m);
+   * ```
+   */
+  async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<Message, void, undefined> {
+    const { signal } = options;
+    while (!this.#core.closing && !signal?.aborted) {
+      let m: Message | undefined;
+      try {
+        [m] = await this.#core.read(1, Infinity, signal);
+      } catch (e) {
+        if (e instanceof ClosedError || signal?.aborted) return;
+        throw e;
+      }
+      if (m) yield m;
+    }
+  }
+
+  /** `for await (const m of consumer)`: see {@link messages}. */
+  [Symbol.asyncIterator](): AsyncGenerator<Message, void, undefined> {
+    return this.messages();
+  }
+
+  /**
+   * A Web `ReadableStream` of messages (pull-based: nothing is taken before the
+   * reader asks). Cancelling the stream does not close the consumer.
+   *
+   * @example
+   * ```ts
+   * const reader = consumer.stream().getReader();
+   * const { value } = await reader.read();
+   * ```
+   */
+  stream(): ReadableStream<Message> {
+    const ac = new AbortController();
+    return new ReadableStream<Message>({
+      pull: async (controller) => {
+        try {
+          const [m] = await this.#core.read(1, Infinity, ac.signal);
+          if (m) controller.enqueue(m);
+        } catch (e) {
+          if (e instanceof ClosedError || ac.signal.aborted) controller.close();
+          else controller.error(e);
+        }
+      },
+      cancel: () => ac.abort(),
+    }, { highWaterMark: 0 });
+  }
+
+  // --- offsets ---------------------------------------------------------------------
+
+  /**
+   * Commits offsets to the group (queue form: the JS thread never waits). With no
+   * argument, the offsets stored so far (every message read, unless
+   * `enable.auto.offset.store` is false); with a message, its offset + 1; or
+   * explicit offsets (the next offset to read). Resolves with what was committed
+   * (`[]` when there was nothing new).
+   *
+   * @throws {KafkaError} (rejects) when the commit fails (per partition or whole).
+   * @example
+   * ```ts
+   * const m = await consumer.read();
+   * if (m) { handle(m); await consumer.commit(m); }
+   * ```
+   */
+  commit(what?: Message | readonly (Message | TopicPartitionOffset)[]): Promise<TopicPartitionOffset[]> {
+    try {
+      this.#check();
+      if (!this.#grouped) throw new ConfigError("group.id", "commit() needs a group.id");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (what === undefined) return this.#core.commit(backend.NULL);
+    const list = toList(nextOffsets(Array.isArray(what) ? what : [what as Message], "commit"));
+    try {
+      return this.#core.commit(list);
+    } finally {
+      destroyList(list); // commit_queue copies the list
+    }
+  }
+
+  /**
+   * Stores offsets for the next commit (auto or `commit()`); needs
+   * `enable.auto.offset.store=false`. A message stores its offset + 1.
+   *
+   * @example
+   * ```ts
+   * consumer.storeOffsets([m]);
+   * ```
+   */
+  storeOffsets(what: readonly (Message | TopicPartitionOffset)[]): void {
+    this.#check();
+    const list = toList(nextOffsets(what, "storeOffsets"));
+    try {
+      const err: number = rd().rd_kafka_offsets_store(this.#core.native.rk, list);
+      const failed = fromList(list).find((t) => t.error);
+      if (err !== 0) throw kafkaError(err, `storeOffsets: ${kafkaError(err).message}`);
+      if (failed) throw failed.error;
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /**
+   * The group's committed offsets for these partitions (default: the
+   * assignment); `offset` is undefined where none is committed. Asks the
+   * coordinator off the JS thread.
+   *
+   * @example
+   * ```ts
+   * const [c] = await consumer.committed([{ topic: "t", partition: 0 }], { timeoutMs: 5000 });
+   * ```
+   */
+  async committed(
+    partitions?: readonly TopicPartition[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<TopicPartitionOffset[]> {
+    this.#check();
+    const tps = partitions ?? this.assignment();
+    checkPartitions(tps, "committed");
+    const list = toList(tps);
+    try {
+      const args = [this.#core.native.rk, list, options.timeoutMs ?? 10_000];
+      const err = Number(await this.#track(runInBackground("rd_kafka_committed", args)));
+      if (err !== 0) throw kafkaError(err, `committed: ${kafkaError(err).message}`);
+      return fromList(list).map((t) => ({ ...t, offset: offsetOrUndefined(t.offset) }));
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /**
+   * The next offset this consumer will read per partition (default: the
+   * assignment); undefined before the first message. Local: no broker call.
+   *
+   * @example
+   * ```ts
+   * consumer.position([{ topic: "t", partition: 0 }]);
+   * ```
+   */
+  position(partitions?: readonly TopicPartition[]): TopicPartitionOffset[] {
+    this.#check();
+    const tps = partitions ?? this.assignment();
+    checkPartitions(tps, "position");
+    const list = toList(tps);
+    try {
+      rd().rd_kafka_position(this.#core.native.rk, list);
+      return fromList(list).map((t) => ({
+        topic: t.topic,
+        partition: t.partition,
+        offset: offsetOrUndefined(t.offset),
+      }));
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /**
+   * Moves an assigned partition's read position (`OFFSET.BEGINNING` -2n,
+   * `OFFSET.END` -1n, or an offset). Messages of that partition already queued
+   * are dropped. Asynchronous inside librdkafka; returns at once.
+   *
+   * @example
+   * ```ts
+   * consumer.seek({ topic: "t", partition: 0, offset: 0n });
+   * ```
+   */
+  seek(to: TopicPartition & { offset: bigint }): void {
+    this.#check();
+    checkPartitions([to], "seek");
+    if (typeof to.offset !== "bigint") throw new TypeError("seek: offset must be a bigint");
+    this.#seek([to]);
+  }
+
+  #seek(tps: readonly (TopicPartition & { offset: bigint })[]): void {
+    this.#core.dropStashOf(new Set(tps.map((t) => tpKey(t.topic, t.partition))));
+    const list = toList(tps);
+    try {
+      const e: Ptr = rd().rd_kafka_seek_partitions(this.#core.native.rk, list, 0);
+      if (!backend.isNull(e)) {
+        const code: number = rd().rd_kafka_error_code(e);
+        rd().rd_kafka_error_destroy(e);
+        throw kafkaError(code, `seek: ${kafkaError(code).message}`);
+      }
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /**
+   * Stops fetching these partitions until `resume`; their queued messages are dropped
+   * and fetched again after resume, from the position.
+   *
+   * @example
+   * ```ts
+   * consumer.pause([{ topic: "t", partition: 0 }]);
+   * ```
+   */
+  pause(partitions: readonly TopicPartition[]): void {
+    this.#check();
+    checkPartitions(partitions, "pause");
+    const keys = new Set(partitions.map((t) => tpKey(t.topic, t.partition)));
+    this.#core.dropStashOf(keys);
+    for (const p of this.position(partitions)) this.#paused.set(tpKey(p.topic, p.partition), p.offset);
+    this.#pauseResume("rd_kafka_pause_partitions", partitions);
+  }
+
+  /** Fetches paused partitions again. @example `consumer.resume([{ topic: "t", partition: 0 }])` */
+  resume(partitions: readonly TopicPartition[]): void {
+    this.#check();
+    checkPartitions(partitions, "resume");
+    this.#pauseResume("rd_kafka_resume_partitions", partitions);
+    // librdkafka < 2.1.0 resumes from its fetch position, past the messages it
+    // dropped at pause (fixed in 2.1.0): seek back to where the application was.
+    if ((rd().rd_kafka_version() as number) < 0x020100ff) {
+      const back = partitions.flatMap((p) => {
+        const at = this.#paused.get(tpKey(p.topic, p.partition));
+        return at === undefined ? [] : [{ ...p, offset: at }];
+      });
+      if (back.length > 0) this.#seek(back);
+    }
+    for (const p of partitions) this.#paused.delete(tpKey(p.topic, p.partition));
+  }
+
+  #pauseResume(sym: string, partitions: readonly TopicPartition[]): void {
+    const list = toList(partitions);
+    try {
+      const err: number = rd()[sym](this.#core.native.rk, list);
+      if (err !== 0) throw kafkaError(err, `${sym.slice(9, -11)}: ${kafkaError(err).message}`);
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /**
+   * The low and high watermarks of a partition. Asks the leader off the JS thread;
+   * with `cached: true`, returns what the last fetch saw (no broker call;
+   * undefined values before any).
+   *
+   * @example
+   * ```ts
+   * const { low, high } = await consumer.watermarkOffsets("t", 0);
+   * ```
+   */
+  async watermarkOffsets(
+    topic: string,
+    partition: number,
+    options: { timeoutMs?: number; cached?: boolean } = {},
+  ): Promise<{ low: bigint | undefined; high: bigint | undefined }> {
+    this.#check();
+    checkPartitions([{ topic, partition }], "watermarkOffsets");
+    const outs = offHeap(16);
+    const name = cstr(topic);
+    const rk = this.#core.native.rk;
+    let err: number;
+    if (options.cached) {
+      err = rd().rd_kafka_get_watermark_offsets(rk, name, partition, outs, outs.subarray(8));
+    } else {
+      const nameBuf = offHeap(name.length);
+      nameBuf.set(name);
+      const out = backend.ptrOf(outs);
+      const args = [
+        rk,
+        backend.ptrOf(nameBuf),
+        partition,
+        out,
+        backend.fromAddress(backend.address(out) + 8),
+        options.timeoutMs ?? 10_000,
+      ];
+      err = Number(await this.#track(runInBackground("rd_kafka_query_watermark_offsets", args)));
+      void nameBuf.length; // kept alive until the call returned
+    }
+    if (err !== 0) throw kafkaError(err, `watermarkOffsets(${topic}[${partition}]): ${kafkaError(err).message}`);
+    const dv = new DataView(outs.buffer);
+    return { low: offsetOrUndefined(dv.getBigInt64(0, true)), high: offsetOrUndefined(dv.getBigInt64(8, true)) };
+  }
+
+  /**
+   * The earliest offset whose timestamp is at or after `timestamp` (ms), per
+   * partition; undefined where there is none. Asks the leaders off the JS thread.
+   *
+   * @example
+   * ```ts
+   * const [o] = await consumer.offsetsForTimes([{ topic: "t", partition: 0, timestamp: Date.now() - 60_000 }]);
+   * ```
+   */
+  async offsetsForTimes(
+    query: readonly (TopicPartition & { timestamp: number })[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<TopicPartitionOffset[]> {
+    this.#check();
+    checkPartitions(query, "offsetsForTimes");
+    const list = toList(query.map((q) => ({ ...q, offset: BigInt(q.timestamp) })));
+    try {
+      const args = [this.#core.native.rk, list, options.timeoutMs ?? 10_000];
+      const err = Number(await this.#track(runInBackground("rd_kafka_offsets_for_times", args)));
+      if (err !== 0) throw kafkaError(err, `offsetsForTimes: ${kafkaError(err).message}`);
+      return fromList(list).map((t) => ({
+        ...t,
+        offset: t.offset !== undefined && t.offset >= 0n ? t.offset : undefined,
+      }));
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /**
+   * Consumer lag per partition (default: the assignment): the last high
+   * watermark a fetch saw minus the position. Local: no broker call; undefined
+   * until both are known.
+   *
+   * @example
+   * ```ts
+   * for (const l of consumer.lag()) metrics.gauge("lag", Number(l.lag ?? 0n), l);
+   * ```
+   */
+  lag(partitions?: readonly TopicPartition[]): (TopicPartition & { lag: bigint | undefined })[] {
+    const outs = offHeap(16);
+    const dv = new DataView(outs.buffer);
+    return this.position(partitions).map((p) => {
+      const err: number = rd().rd_kafka_get_watermark_offsets(
+        this.#core.native.rk,
+        cstr(p.topic),
+        p.partition,
+        outs,
+        outs.subarray(8),
+      );
+      const high = err === 0 ? offsetOrUndefined(dv.getBigInt64(8, true)) : undefined;
+      const lag = high === undefined || p.offset === undefined ? undefined : high - p.offset;
+      return { topic: p.topic, partition: p.partition, lag: lag === undefined || lag < 0n ? lag && 0n : lag };
+    });
+  }
+
+  // --- lifecycle -------------------------------------------------------------------
+
+  /**
+   * Leaves the group (revoking through `onRebalance`, committing stored offsets if
+   * auto-commit is on), copies out zero-copy values still held, and frees the
+   * client off the JS thread. Pending reads reject with `ClosedError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await consumer.close({ timeoutMs: 10_000 });
+   * ```
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closed) return this.#closed;
+    registry.unregister(this);
+    this.#closed = closeCore(this.#core, options.timeoutMs ?? 30_000, this.#background);
+    return this.#closed;
+  }
+
+  /** `await using consumer = new Consumer(…)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Listens to `error`, `log`, `stats`, `rebalance` or `eof`. @example `consumer.on("rebalance", (e) => console.log(e))` */
+  on<E extends keyof ConsumerEvents>(event: E, listener: ConsumerEvents[E]): this {
+    this.#emitter.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. @example `consumer.off("eof", fn)` */
+  off<E extends keyof ConsumerEvents>(event: E, listener: ConsumerEvents[E]): this {
+    this.#emitter.off(event, listener);
+    return this;
+  }
+}
+
+async function closeCore(core: ConsumerCore, timeoutMs: number, background: Set<Promise<unknown>>): Promise<void> {
+  if (core.closing) return;
+  core.beginClose();
+  const c = rd();
+  const rk = core.native.rk;
+  let clean = false;
+  if (!core.fatal) {
+    // The close queue receives the last rebalance (revoke) and the end of the close.
+    const q = core.native.addQueue();
+    const e: Ptr = c.rd_kafka_consumer_close_queue(rk, q);
+    if (backend.isNull(e)) {
+      clean = await waitClosed(core, timeoutMs);
+    } else {
+      c.rd_kafka_error_destroy(e);
+    }
+  }
+  await core.settled();
+  await Promise.allSettled([...background]);
+  core.copyOutAll();
+  await core.native.destroy(undefined, { noConsumerClose: !clean || core.fatal !== undefined });
+}
+
+/** Resolves true when librdkafka reports the consumer closed, false at the timeout. */
+function waitClosed(core: ConsumerCore, timeoutMs: number): Promise<boolean> {
+  const c = rd();
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => finish(false), timeoutMs);
+    let done = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      core.afterClose = undefined;
+      resolve(ok);
+    };
+    // Checked after every drain: the close's last event wakes us like any other.
+    core.afterClose = () => {
+      if (c.rd_kafka_consumer_closed(core.native.rk) === 1) finish(true);
+    };
+    core.native.kick();
+  });
+}
+
+function readTimeout(o: ReadOptions, d: number): number {
+  const t = o?.timeoutMs ?? d;
+  if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
+    throw new TypeError(`read: timeoutMs must be a number >= 0, got ${String(t)}`);
+  }
+  return t;
+}
+
+function checkPartitions(tps: readonly TopicPartition[], call: string): void {
+  if (!Array.isArray(tps)) throw new TypeError(`${call}: partitions must be an array`);
+  tps.forEach((tp, i) => {
+    if (tp === null || typeof tp !== "object" || typeof tp.topic !== "string" || tp.topic === "") {
+      throw new TypeError(`${call}: partitions[${i}].topic must be a non-empty string`);
+    }
+    if (!Number.isInteger(tp.partition) || tp.partition < 0) {
+      throw new TypeError(`${call}: partitions[${i}].partition must be an integer >= 0, got ${String(tp.partition)}`);
+    }
+  });
+}
+
+function nextOffsets(items: readonly (Message | TopicPartitionOffset)[], call: string) {
+  return items.map((it, i) => {
+    if (it && typeof it === "object" && "value" in it && "key" in it) {
+      const m = it as Message;
+      return { topic: m.topic, partition: m.partition, offset: m.offset + 1n };
+    }
+    const tp = it as TopicPartitionOffset;
+    checkPartitions([tp], `${call}: [${i}]`);
+    if (typeof tp.offset !== "bigint") throw new TypeError(`${call}: [${i}].offset must be a bigint`);
+    return { topic: tp.topic, partition: tp.partition, offset: tp.offset };
+  });
+}
+
+function checkOptions(o: ConsumerOptions): Required<Omit<ConsumerOptions, "topics" | "assignment" | "onRebalance">> {
+  if (o === null || typeof o !== "object") throw new TypeError("Consumer options must be an object");
+  const known = ["topics", "assignment", "copyThreshold", "onRebalance", "drainBudget", "readTimeoutMs"];
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) {
+      throw new TypeError(`unknown Consumer option "${k}" (librdkafka properties go in the first argument)`);
+    }
+  }
+  const num = (k: "copyThreshold" | "drainBudget" | "readTimeoutMs", d: number, min: number) => {
+    const v = o[k] ?? d;
+    if (typeof v !== "number" || Number.isNaN(v) || v < min) {
+      throw new TypeError(`Consumer option ${k} must be a number >= ${min}, got ${String(v)}`);
+    }
+    return v;
+  };
+  if (o.onRebalance !== undefined && typeof o.onRebalance !== "function") {
+    throw new TypeError("Consumer option onRebalance must be a function");
+  }
+  return {
+    copyThreshold: num("copyThreshold", 64 * 1024, 0),
+    drainBudget: Math.floor(num("drainBudget", 2_000, 1)),
+    readTimeoutMs: num("readTimeoutMs", 1_000, 0),
+  };
+}

@@ -1,0 +1,491 @@
+/**
+ * The consumer's engine: turns events on the consumer queue into messages for
+ * waiting reads, handles rebalances and commit results, and closes in order.
+ *
+ * Messages are taken from librdkafka only when a read asks for them: the drain
+ * polls the consumer queue while reads wait, and otherwise stops at the first
+ * fetched message it meets (kept unread as `#stash`), so errors, logs and
+ * rebalances behind no message still arrive while the application is idle, and
+ * offsets are stored (`rd_kafka_event_message_next`) only for messages handed out.
+ *
+ * @module
+ */
+import { EVENT, MESSAGE, OFFSET, TIMESTAMP_TYPE } from "../ffi/mod.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
+import type { Emitter } from "./events.ts";
+import { type Claim, Message, type MessageHeader, viewAt } from "./message.ts";
+import type { EventSink, NativeClient } from "./native/client.ts";
+import { runInBackground } from "./native/background.ts";
+import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
+import { currentLimits, heldBytesFull } from "./native/limits.ts";
+import { destroyList, fromList, type TopicPartitionOffset, tpKey, tpLabel } from "./native/tplist.ts";
+
+/**
+ * A group rebalance, as the `rebalance` event and the `onRebalance` hook see it.
+ *
+ * @example
+ * ```ts
+ * consumer.on("rebalance", (e: RebalanceEvent) => console.log(e.type, e.partitions.length));
+ * ```
+ */
+export interface RebalanceEvent {
+  type: "assign" | "revoke";
+  /** The partitions assigned or revoked (with `cooperative-sticky`, only the change). */
+  partitions: TopicPartitionOffset[];
+  protocol: "EAGER" | "COOPERATIVE" | "NONE";
+  /** True when a revoke happens because the assignment was lost (session timeout, fatal). */
+  lost: boolean;
+}
+
+/** `enable.partition.eof`: the consumer reached the end of a partition. @example `consumer.on("eof", (e) => console.log(e.topic, e.partition, e.offset))` */
+export interface PartitionEof {
+  topic: string;
+  partition: number;
+  /** The offset of the next message to come. */
+  offset: bigint;
+}
+
+interface ReadRequest {
+  max: number;
+  out: Message[];
+  done: boolean;
+  resolve(v: Message[]): void;
+  reject(e: unknown): void;
+  cleanup?: () => void;
+}
+
+interface CommitWaiter {
+  resolve(v: TopicPartitionOffset[]): void;
+  reject(e: unknown): void;
+}
+
+/** The engine's settings (from the Consumer's options). */
+export interface CoreOptions {
+  copyThreshold: number;
+  onRebalance?: (e: RebalanceEvent) => void | Promise<void>;
+}
+
+const SLAB = 64 * 1024;
+const HEADER_OUTS = 24;
+
+/** Internal: see the module comment. @example `const core = new ConsumerCore(emitter, opts)` */
+export class ConsumerCore implements EventSink {
+  native!: NativeClient;
+  /** Results of commits (never held back by the demand gate). */
+  results!: Ptr;
+  readonly holding = false;
+  adopted = false;
+  closing = false;
+  fatal: KafkaError | undefined;
+  readonly claims = new Set<Claim>();
+  /** Partitions assigned now, tracked from rebalances and assign calls. */
+  readonly assigned = new Map<string, { topic: string; partition: number }>();
+  protocol: RebalanceEvent["protocol"] = "NONE";
+  #emitter: Emitter;
+  #opts: CoreOptions;
+  #reads: ReadRequest[] = [];
+  #stash: Ptr | null = null;
+  #rebalancing: Promise<void> | null = null;
+  #commits = new Map<number, CommitWaiter>();
+  #nextCommit = 1;
+  #topics = new Map<bigint, string>();
+  #mb = offHeap(MESSAGE.size);
+  #m32 = new Int32Array(this.#mb.buffer);
+  #m64 = new BigUint64Array(this.#mb.buffer);
+  #mi64 = new BigInt64Array(this.#mb.buffer);
+  #tsType = offHeap(8);
+  #hdrOut = offHeap(8);
+  #hdrOuts = offHeap(HEADER_OUTS);
+  #slab = new Uint8Array(SLAB);
+  #slabOff = 0;
+  #epoch: ((m: Ptr) => number) | undefined;
+
+  constructor(emitter: Emitter, opts: CoreOptions) {
+    this.#emitter = emitter;
+    this.#opts = opts;
+    const lib = rd() as unknown as Record<string, ((m: Ptr) => number) | undefined>;
+    this.#epoch = lib.rd_kafka_message_leader_epoch;
+  }
+
+  // --- reads ---------------------------------------------------------------
+
+  /** Registers a read for up to `max` messages; resolves with [] at the timeout. */
+  read(max: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Message[]> {
+    if (this.closing) return Promise.reject(new ClosedError("consumer"));
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (heldBytesFull()) {
+      const l = currentLimits();
+      return Promise.reject(
+        new LimitError(
+          "maxHeldBytes",
+          l.maxHeldBytes,
+          `unreleased zero-copy messages hold ${l.heldBytes} bytes; release() them (or raise configure({ maxHeldBytes }))`,
+        ),
+      );
+    }
+    let r!: ReadRequest;
+    const p = new Promise<Message[]>((resolve, reject) => {
+      r = { max, out: [], done: false, resolve, reject };
+    });
+    this.#reads.push(r);
+    if (this.#stash !== null) this.#handStash();
+    this.native.drainNow();
+    this.afterDrain();
+    if (r.done) return p;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    if (Number.isFinite(timeoutMs)) timer = setTimeout(() => this.#finish(r), timeoutMs);
+    if (signal) {
+      onAbort = () => this.#fail(r, signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    r.cleanup = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (onAbort) signal!.removeEventListener("abort", onAbort);
+    };
+    return p;
+  }
+
+  #finish(r: ReadRequest): void {
+    if (r.done) return;
+    r.done = true;
+    r.cleanup?.();
+    const i = this.#reads.indexOf(r);
+    if (i >= 0) this.#reads.splice(i, 1);
+    r.resolve(r.out);
+  }
+
+  #fail(r: ReadRequest, e: unknown): void {
+    if (r.done) return;
+    r.done = true;
+    r.cleanup?.();
+    const i = this.#reads.indexOf(r);
+    if (i >= 0) this.#reads.splice(i, 1);
+    // A read holds messages only inside one drain slice (afterDrain resolves it),
+    // and timers, aborts and close never run inside a slice, so nothing is dropped here.
+    r.reject(e);
+  }
+
+  /** The first read that still has room. */
+  #target(): ReadRequest | undefined {
+    for (const r of this.#reads) if (r.out.length < r.max) return r;
+    return undefined;
+  }
+
+  #handStash(): void {
+    const ev = this.#stash!;
+    const r = this.#target();
+    if (r === undefined) return;
+    this.#stash = null;
+    const m: Ptr = rd().rd_kafka_event_message_next(ev);
+    if (backend.isNull(m)) rd().rd_kafka_event_destroy(ev);
+    else r.out.push(this.#decode(ev, m));
+  }
+
+  // --- EventSink -------------------------------------------------------------
+
+  wants(): boolean {
+    return this.#rebalancing === null && this.#stash === null;
+  }
+
+  peek(ev: Ptr): boolean {
+    if (this.closing) return false;
+    const r = this.#target();
+    if (r === undefined) return false;
+    const m: Ptr = rd().rd_kafka_event_message_next(ev);
+    if (backend.isNull(m)) return false; // not a message: dispatched by type
+    r.out.push(this.#decode(ev, m));
+    return true;
+  }
+
+  onEvent(type: number, ev: Ptr): number {
+    this.adopted = false;
+    if (type === EVENT.FETCH) {
+      // Nobody asked: keep it unread (its offset is not stored) until a read does.
+      if (!this.closing) {
+        this.#stash = ev;
+        this.adopted = true;
+      }
+    } else if (type === EVENT.REBALANCE) {
+      this.#onRebalance(ev);
+    } else if (type === EVENT.OFFSET_COMMIT) {
+      this.#onCommitResult(ev);
+    }
+    return 1;
+  }
+
+  resume(): number {
+    return 0;
+  }
+
+  release(): void {
+    if (this.#stash !== null) {
+      rd().rd_kafka_event_destroy(this.#stash);
+      this.#stash = null;
+    }
+  }
+
+  /** Set while close waits: checked after every drain. */
+  afterClose: (() => void) | undefined;
+
+  afterDrain(): void {
+    this.afterClose?.();
+    for (let i = 0; i < this.#reads.length;) {
+      const r = this.#reads[i];
+      if (r.out.length > 0) this.#finish(r);
+      else i++;
+    }
+  }
+
+  onFatal(err: KafkaError): void {
+    this.fatal = err;
+    for (const r of [...this.#reads]) this.#fail(r, err);
+    for (const w of this.#commits.values()) w.reject(err);
+    this.#commits.clear();
+  }
+
+  onError(): void {}
+
+  claimError(code: number, ev: Ptr): boolean {
+    const c = rd();
+    const tpPtr: Ptr = c.rd_kafka_event_topic_partition(ev);
+    if (backend.isNull(tpPtr)) return false;
+    let topic: string;
+    let partition: number;
+    let offset: bigint;
+    try {
+      topic = backend.readCString(backend.readPtr(tpPtr, 0)) ?? "";
+      partition = backend.readI32(tpPtr, 8);
+      offset = backend.readI64(tpPtr, 16);
+    } finally {
+      c.rd_kafka_topic_partition_destroy(tpPtr);
+    }
+    if (code === ErrorCode._PARTITION_EOF) {
+      this.#emitter.emit("eof", { topic, partition, offset } satisfies PartitionEof);
+      return true;
+    }
+    const text = backend.readCString(c.rd_kafka_event_error_string(ev)) ?? "";
+    this.#emitter.emit("error", new KafkaError(code, `${tpLabel({ topic, partition })}: ${text}`));
+    return true;
+  }
+
+  // --- messages --------------------------------------------------------------
+
+  /** Reads one message (the event stays alive only for a zero-copy value). */
+  #decode(ev: Ptr, m: Ptr): Message {
+    const c = rd();
+    const addr = BigInt(backend.address(m));
+    backend.copyFromAddress(this.#mb, addr, BigInt(MESSAGE.size));
+    const m64 = this.#m64;
+    const rkt = m64[MESSAGE.rkt >>> 3];
+    const topic = this.#topics.get(rkt) ?? this.#topicName(rkt);
+    const partition = this.#m32[MESSAGE.partition >>> 2];
+    const offset = this.#mi64[MESSAGE.offset >>> 3];
+    const keyLen = Number(m64[MESSAGE.key_len >>> 3]);
+    const keyAddr = m64[MESSAGE.key >>> 3];
+    const key = keyAddr === 0n ? null : this.#copy(keyAddr, keyLen);
+    const len = Number(m64[MESSAGE.len >>> 3]);
+    const payload = m64[MESSAGE.payload >>> 3];
+    const timestamp = Number(c.rd_kafka_message_timestamp_at(addr, this.#tsType));
+    const timestampType = TIMESTAMP_TYPE[this.#tsType[0]] ?? "NotAvailable";
+    const headers = c.rd_kafka_message_headers(m, this.#hdrOut) === 0 ? this.#headers() : [];
+    const epoch = this.#epoch?.(m);
+    const leaderEpoch = epoch === undefined || epoch < 0 ? undefined : epoch;
+    const zeroCopy = payload !== 0n && len > this.#opts.copyThreshold && !heldBytesFull();
+    const value = payload === 0n ? null : zeroCopy ? viewAt(payload, len) : this.#copy(payload, len);
+    const msg = new Message(topic, partition, offset, key, value, headers, timestamp, timestampType, leaderEpoch);
+    if (zeroCopy) msg.adopt(ev, len, this.claims);
+    else c.rd_kafka_event_destroy(ev);
+    return msg;
+  }
+
+  /** Copies native bytes into JS memory: small ones share 64 KiB slabs. */
+  #copy(addr: bigint, len: number): Uint8Array {
+    if (len === 0) return new Uint8Array(0);
+    let out: Uint8Array;
+    if (len > SLAB / 4) {
+      out = new Uint8Array(len);
+    } else {
+      if (this.#slabOff + len > SLAB) {
+        this.#slab = new Uint8Array(SLAB);
+        this.#slabOff = 0;
+      }
+      out = this.#slab.subarray(this.#slabOff, this.#slabOff + len);
+      this.#slabOff += (len + 7) & ~7;
+    }
+    backend.copyFromAddress(out, addr, BigInt(len));
+    return out;
+  }
+
+  #topicName(rkt: bigint): string {
+    const name = backend.readCString(rd().rd_kafka_topic_name(backend.fromAddress(rkt))) ?? "";
+    this.#topics.set(rkt, name);
+    return name;
+  }
+
+  #headers(): MessageHeader[] {
+    const c = rd();
+    const hdrs = backend.readPtr(backend.ptrOf(this.#hdrOut), 0);
+    const outs = this.#hdrOuts;
+    const dv = new DataView(outs.buffer);
+    const out: MessageHeader[] = [];
+    for (let i = 0;; i++) {
+      if (c.rd_kafka_header_get_all(hdrs, BigInt(i), outs, outs.subarray(8), outs.subarray(16)) !== 0) break;
+      const name = backend.readCString(backend.fromAddress(dv.getBigUint64(0, true))) ?? "";
+      const valAddr = dv.getBigUint64(8, true);
+      const size = Number(dv.getBigUint64(16, true));
+      out.push([name, valAddr === 0n ? null : this.#copy(valAddr, size).slice()]);
+    }
+    return out;
+  }
+
+  // --- rebalances --------------------------------------------------------------
+
+  #onRebalance(ev: Ptr): void {
+    const c = rd();
+    const code: number = c.rd_kafka_event_error(ev);
+    const list: Ptr = c.rd_kafka_topic_partition_list_copy(c.rd_kafka_event_topic_partition_list(ev));
+    const partitions = fromList(list).map(({ topic, partition }) => ({ topic, partition }));
+    const proto = backend.readCString(c.rd_kafka_rebalance_protocol(this.native.rk));
+    this.protocol = proto === "COOPERATIVE" ? "COOPERATIVE" : proto === "EAGER" ? "EAGER" : "NONE";
+    const type = code === ErrorCode._ASSIGN_PARTITIONS ? "assign" : "revoke";
+    const lost = type === "revoke" && c.rd_kafka_assignment_lost(this.native.rk) !== 0;
+    const event: RebalanceEvent = { type, partitions, protocol: this.protocol, lost };
+    this.#rebalancing = this.#handleRebalance(event, list).finally(() => {
+      this.#rebalancing = null;
+      this.native.kick();
+    });
+  }
+
+  async #handleRebalance(event: RebalanceEvent, list: Ptr): Promise<void> {
+    const cooperative = this.protocol === "COOPERATIVE";
+    try {
+      if (event.type === "revoke") {
+        for (const tp of event.partitions) this.assigned.delete(tpKey(tp.topic, tp.partition));
+        if (!cooperative) this.assigned.clear();
+      }
+      this.#emitter.emit("rebalance", event);
+      try {
+        await this.#opts.onRebalance?.(event);
+      } catch (e) {
+        this.#emitter.emit(
+          "error",
+          new KafkaError(ErrorCode._FAIL, `onRebalance hook failed: ${String(e)}`, {}, {
+            cause: e,
+          }),
+        );
+      }
+      let err = 0;
+      if (cooperative) {
+        const sym = event.type === "assign" ? "rd_kafka_incremental_assign" : "rd_kafka_incremental_unassign";
+        const e = (await runInBackground(sym, [this.native.rk, list])) as Ptr;
+        err = this.#takeError(e);
+      } else {
+        const arg = event.type === "assign" ? list : backend.NULL;
+        err = Number(await runInBackground("rd_kafka_assign", [this.native.rk, arg]));
+      }
+      if (err !== 0) {
+        this.#emitter.emit(
+          "error",
+          kafkaError(err, `${event.type} after rebalance failed: ${kafkaError(err).message}`),
+        );
+      } else if (event.type === "assign") {
+        for (const tp of event.partitions) this.assigned.set(tpKey(tp.topic, tp.partition), tp);
+      }
+      // Topic handles of partitions no longer assigned may be freed: names are read again.
+      this.#topics.clear();
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /** Reads and destroys an `rd_kafka_error_t *` (as an address or pointer); 0 when none. */
+  #takeError(e: unknown): number {
+    if (e === null || e === 0 || e === undefined) return 0;
+    const p = typeof e === "number" || typeof e === "bigint" ? backend.fromAddress(e) : (e as Ptr);
+    if (backend.isNull(p)) return 0;
+    const c = rd();
+    const code: number = c.rd_kafka_error_code(p);
+    c.rd_kafka_error_destroy(p);
+    return code;
+  }
+
+  /** Waits for a rebalance being handled (close waits for it). */
+  settled(): Promise<void> {
+    return this.#rebalancing ?? Promise.resolve();
+  }
+
+  /**
+   * Drops the unread message if it belongs to a partition being sought or paused:
+   * librdkafka discards its own queued messages of that partition the same way.
+   * Its offset was never stored, so nothing is skipped.
+   */
+  dropStashOf(keys: Set<string>): void {
+    const ev = this.#stash;
+    if (ev === null) return;
+    const c = rd();
+    const tp: Ptr = c.rd_kafka_event_topic_partition(ev);
+    if (backend.isNull(tp)) return;
+    const key = tpKey(backend.readCString(backend.readPtr(tp, 0)) ?? "", backend.readI32(tp, 8));
+    c.rd_kafka_topic_partition_destroy(tp);
+    if (!keys.has(key)) return;
+    c.rd_kafka_event_destroy(ev);
+    this.#stash = null;
+  }
+
+  // --- commits -------------------------------------------------------------------
+
+  /** Commits `list` (NULL: the stored offsets); resolves with librdkafka's result. */
+  commit(list: Ptr): Promise<TopicPartitionOffset[]> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    const id = this.#nextCommit++;
+    const err: number = rd().rd_kafka_commit_queue(this.native.rk, list, this.results, backend.NULL, BigInt(id));
+    if (err !== 0) return Promise.reject(kafkaError(err, `commit: ${kafkaError(err).message}`));
+    return new Promise((resolve, reject) => this.#commits.set(id, { resolve, reject }));
+  }
+
+  #onCommitResult(ev: Ptr): void {
+    const c = rd();
+    const id = Number(c.rd_kafka_event_opaque(ev));
+    const w = this.#commits.get(id);
+    if (!w) return;
+    this.#commits.delete(id);
+    const err: number = c.rd_kafka_event_error(ev);
+    const tps = fromList(c.rd_kafka_event_topic_partition_list(ev));
+    if (err === ErrorCode._NO_OFFSET) return w.resolve([]); // nothing new to commit
+    if (err !== 0) {
+      const text = backend.readCString(c.rd_kafka_event_error_string(ev)) ?? kafkaError(err).message;
+      return w.reject(new KafkaError(err, `commit failed: ${text}`));
+    }
+    const failed = tps.find((t) => t.error);
+    if (failed) return w.reject(failed.error);
+    w.resolve(tps.map((t) => ({ topic: t.topic, partition: t.partition, offset: t.offset })));
+  }
+
+  // --- close ---------------------------------------------------------------------
+
+  /** Rejects waiting reads and refuses new ones. */
+  beginClose(): void {
+    this.closing = true;
+    for (const r of [...this.#reads]) this.#fail(r, new ClosedError("consumer"));
+    this.release();
+  }
+
+  /** Copies out every zero-copy value users still hold, so destroy cannot wait on them. */
+  copyOutAll(): void {
+    for (const claim of [...this.claims]) {
+      const msg = claim.ref.deref();
+      if (msg) msg.copyOut();
+      else claim.free();
+    }
+  }
+}
+
+/** Offsets librdkafka reports as "none" become undefined. @example `offsetOrUndefined(-1001n) === undefined` */
+export function offsetOrUndefined(o: bigint | undefined): bigint | undefined {
+  return o === undefined || o === OFFSET.INVALID ? undefined : o;
+}
+
+/** A NUL-terminated topic name kept alive for a call. @example `topicArg("t")` */
+export const topicArg = cstr;

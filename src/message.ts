@@ -1,0 +1,219 @@
+/**
+ * `Message`: one consumed Kafka record.
+ *
+ * Small values are copied into JS memory when read from librdkafka and the native
+ * message is freed at once. Values longer than the consumer's `copyThreshold`
+ * are zero-copy: `value` is a view on librdkafka's fetch buffer, and the native
+ * message stays alive until `release()` (or `using`), the consumer's `close()`
+ * (which copies the bytes out), or the garbage collector (a `FinalizationRegistry`
+ * safety net). The bytes such messages hold are counted against the process-wide
+ * `maxHeldBytes` limit (DESIGN.md rule 5).
+ *
+ * After `release()` the view is detached (length 0, reads give `undefined`), so
+ * a kept reference can never read freed memory, and `value` throws `ClosedError`.
+ *
+ * @module
+ */
+import { ClosedError } from "./errors.ts";
+import { addHeldBytes } from "./native/limits.ts";
+import { backend, type Ptr, rd } from "./native/lib.ts";
+
+/** How a message's `timestamp` was set. @example `if (m.timestampType === "LogAppendTime") …` */
+export type TimestampType = "CreateTime" | "LogAppendTime" | "NotAvailable";
+
+/** A header: name and value (`null` for a header without value). Repeated names are kept in order. @example `const [name, value]: MessageHeader = m.headers[0]` */
+export type MessageHeader = [name: string, value: Uint8Array | null];
+
+const decoder = new TextDecoder();
+
+/**
+ * One zero-copy message's claim on native memory. The consumer keeps the set of
+ * its claims so `close()` can copy out what users still hold; the registry frees
+ * the claim of a message the user dropped.
+ */
+export class Claim {
+  ev: Ptr | null;
+  readonly bytes: number;
+  readonly ref: WeakRef<Message>;
+  readonly owner: Set<Claim>;
+  constructor(ev: Ptr, bytes: number, message: Message, owner: Set<Claim>) {
+    this.ev = ev;
+    this.bytes = bytes;
+    this.ref = new WeakRef(message);
+    this.owner = owner;
+    owner.add(this);
+    addHeldBytes(bytes);
+  }
+
+  /** Frees the native message once; safe to call again. */
+  free(): void {
+    if (this.ev === null) return;
+    rd().rd_kafka_event_destroy(this.ev);
+    this.ev = null;
+    this.owner.delete(this);
+    addHeldBytes(-this.bytes);
+  }
+}
+
+const registry = new FinalizationRegistry<Claim>((claim) => claim.free());
+
+/**
+ * A consumed message.
+ *
+ * @example
+ * ```ts
+ * const m = await consumer.read({ timeoutMs: 1000 });
+ * if (m) console.log(m.topic, m.partition, m.offset, m.text(), m.headers);
+ * ```
+ */
+export class Message {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record's offset in its partition. */
+  readonly offset: bigint;
+  /** The key bytes (always a copy), or null. */
+  readonly key: Uint8Array | null;
+  /** Milliseconds since the epoch, or -1 when `timestampType` is `"NotAvailable"`. */
+  readonly timestamp: number;
+  readonly timestampType: TimestampType;
+  /** The partition leader's epoch when the record was fetched (librdkafka >= 2.1.0), else undefined. */
+  readonly leaderEpoch: number | undefined;
+  /** The headers in record order (copies). */
+  readonly headers: MessageHeader[];
+  #value: Uint8Array | null;
+  #claim: Claim | undefined;
+
+  /** Internal: the consumer builds messages. @example `new Message(topic, 0, 5n, null, null, [], 0, "CreateTime", undefined)` */
+  constructor(
+    topic: string,
+    partition: number,
+    offset: bigint,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: MessageHeader[],
+    timestamp: number,
+    timestampType: TimestampType,
+    leaderEpoch: number | undefined,
+  ) {
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.key = key;
+    this.#value = value;
+    this.headers = headers;
+    this.timestamp = timestamp;
+    this.timestampType = timestampType;
+    this.leaderEpoch = leaderEpoch;
+  }
+
+  /** Internal: makes this message the owner of a native message (zero-copy). @example `m.adopt(ev, len, claims)` */
+  adopt(ev: Ptr, bytes: number, owner: Set<Claim>): void {
+    const claim = new Claim(ev, bytes, this, owner);
+    this.#claim = claim;
+    registry.register(this, claim, claim);
+  }
+
+  /**
+   * The value bytes, or null for a record without value (a tombstone).
+   *
+   * @throws {ClosedError} after `release()` of a zero-copy message.
+   * @example
+   * ```ts
+   * const bytes = m.value ?? new Uint8Array();
+   * ```
+   */
+  get value(): Uint8Array | null {
+    if (this.#value === null && this.#claim !== undefined) {
+      throw new ClosedError("message (released; copy the value before release() to keep it)");
+    }
+    return this.#value;
+  }
+
+  /** True while `value` is a view on librdkafka's memory. @example `if (m.zeroCopy) m.release()` */
+  get zeroCopy(): boolean {
+    return this.#claim !== undefined && this.#claim.ev !== null;
+  }
+
+  /** The value decoded as UTF-8 ("" for null). @example `m.text()` */
+  text(): string {
+    const v = this.value;
+    return v === null ? "" : decoder.decode(v);
+  }
+
+  /** The key decoded as UTF-8, or null. @example `m.keyText()` */
+  keyText(): string | null {
+    return this.key === null ? null : decoder.decode(this.key);
+  }
+
+  /**
+   * The value parsed as JSON.
+   *
+   * @throws {SyntaxError} naming the topic, partition and offset when it is not JSON.
+   * @example
+   * ```ts
+   * const order = m.json<{ id: string }>();
+   * ```
+   */
+  json<T = unknown>(): T {
+    try {
+      return JSON.parse(this.text()) as T;
+    } catch (e) {
+      throw new SyntaxError(
+        `message ${this.topic}[${this.partition}]@${this.offset}: value is not JSON (${(e as Error).message})`,
+      );
+    }
+  }
+
+  /** The first header with this name, or undefined. @example `m.header("trace-id")` */
+  header(name: string): Uint8Array | null | undefined {
+    for (const [n, v] of this.headers) if (n === name) return v;
+    return undefined;
+  }
+
+  /**
+   * Frees the native memory of a zero-copy message now (a no-op for a copied one).
+   * Views taken from `value` are detached (length 0). Idempotent.
+   *
+   * @example
+   * ```ts
+   * using m = (await consumer.read())!; // released at the end of the block
+   * ```
+   */
+  release(): void {
+    const claim = this.#claim;
+    if (claim === undefined || claim.ev === null) return;
+    registry.unregister(claim);
+    this.#detach();
+    claim.free();
+  }
+
+  /** Internal (consumer close): replaces the view by a copy, then frees the native message. */
+  copyOut(): void {
+    const claim = this.#claim;
+    if (claim === undefined || claim.ev === null) return;
+    registry.unregister(claim);
+    const v = this.#value;
+    const copy = v === null ? null : v.slice();
+    this.#detach();
+    this.#value = copy;
+    this.#claim = undefined;
+    claim.free();
+  }
+
+  #detach(): void {
+    const v = this.#value;
+    this.#value = null;
+    // Detaching the ArrayBuffer turns every view on it into an empty one, so a
+    // reference kept past release() reads nothing instead of freed memory.
+    if (v !== null && v.byteLength > 0) (v.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(0);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/** Internal: a zero-copy view of `len` bytes at a C address. @example `viewAt(addr, len)` */
+export function viewAt(addr: bigint, len: number): Uint8Array {
+  return new Uint8Array(backend.view(backend.fromAddress(addr), len));
+}
