@@ -1,7 +1,8 @@
 /**
  * kafka-fast demo: produce N messages of 100 bytes, first with many concurrent
- * `send` calls, then with `sendMulti` batches, and show that the event loop stays
- * responsive while it happens.
+ * `send` calls, then with `sendMulti` batches, then read back what the topic holds
+ * with a Consumer (`readBatch`), and show that the event loop stays responsive
+ * while it happens.
  *
  *   bun examples/demo.ts [--count N]
  *   deno run -A examples/demo.ts [--count N]
@@ -12,11 +13,13 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { librdkafkaVersion, MockCluster, Producer, type ProducerMessage } from "../src/mod.ts";
+import { Consumer, librdkafkaVersion, MockCluster, OFFSET, Producer, type ProducerMessage } from "../src/mod.ts";
 
 // --- settings -------------------------------------------------------------------
 // Runtime-neutral access to argv and env: Deno 2 and Bun both have `process`.
-const proc = (globalThis as { process?: { argv: string[]; env: Record<string, string | undefined> } }).process;
+const proc = (globalThis as {
+  process?: { argv: string[]; env: Record<string, string | undefined>; exit(code: number): never };
+}).process;
 const args = proc?.argv.slice(2) ?? [];
 const countArg = args.indexOf("--count");
 const COUNT = countArg >= 0 ? Number(args[countArg + 1]) : 1_000_000;
@@ -136,7 +139,41 @@ for (const [name, run] of modes) {
   );
 }
 
-// Close in reverse order of creation: the producer first (it flushes), then the cluster.
+// --- read back: everything the topic holds, from its first offset to its high watermark ---
+// (The mock cluster keeps about 100k messages per partition, so it may hold fewer than were sent.)
+// assign() needs no group.id and no group join; "read timeout" (null / []) ends nothing here.
+const consumer = new Consumer({ "bootstrap.servers": bootstrap });
+const partitions = [0, 1, 2, 3].map((partition) => ({ topic: TOPIC, partition }));
+let expected = 0;
+for (const tp of partitions) {
+  const { low, high } = await consumer.watermarkOffsets(TOPIC, tp.partition);
+  expected += Number((high ?? 0n) - (low ?? 0n));
+}
+await consumer.assign(partitions.map((tp) => ({ ...tp, offset: OFFSET.BEGINNING })));
+{
+  const stopLag = startLagMonitor();
+  const t0 = performance.now();
+  let read = 0, bytes = 0;
+  while (read < expected) {
+    const batch = await consumer.readBatch({ maxMessages: 1000, timeoutMs: 10_000 });
+    if (batch.length === 0) break; // read timeout: nothing more came within 10 s
+    read += batch.length;
+    for (const m of batch) bytes += m.value?.length ?? 0;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const lag = stopLag();
+  const rate = read / seconds;
+  console.log(
+    `readBatch ${read} msgs in ${seconds.toFixed(2)} s: ` +
+      `${Math.round(rate).toLocaleString("en-US")} msg/s, ${(bytes / seconds / 1e6).toFixed(1)} MB/s, ` +
+      `event-loop lag p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms` +
+      (read < expected ? `, ${expected - read} MISSING` : ""),
+  );
+  if (read < expected) proc?.exit(1);
+}
+
+// Close in reverse order of creation: the clients first (the producer flushes), then the cluster.
+await consumer.close();
 await producer.close();
 await cluster?.close();
 console.log("closed");

@@ -210,7 +210,7 @@ export class Consumer {
     try {
       const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, list])));
       if (err !== 0) throw kafkaError(err, `assign: ${kafkaError(err).message}`);
-      this.#core.assigned.clear();
+      this.#core.assignmentChanged();
       for (const p of partitions) {
         this.#core.assigned.set(tpKey(p.topic, p.partition), { topic: p.topic, partition: p.partition });
       }
@@ -224,7 +224,7 @@ export class Consumer {
     this.#check();
     const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, backend.NULL])));
     if (err !== 0) throw kafkaError(err, `unassign: ${kafkaError(err).message}`);
-    this.#core.assigned.clear();
+    this.#core.assignmentChanged();
   }
 
   /** The partitions assigned now. @example `consumer.assignment().length` */
@@ -261,11 +261,15 @@ export class Consumer {
    * ```
    */
   readBatch(options: ReadOptions & { maxMessages: number }): Promise<Message[]> {
-    const max = options?.maxMessages;
-    if (!Number.isInteger(max) || max < 1) {
-      return Promise.reject(new TypeError(`readBatch: maxMessages must be a positive integer, got ${String(max)}`));
+    try {
+      const max = options?.maxMessages;
+      if (!Number.isInteger(max) || max < 1) {
+        throw new TypeError(`readBatch: maxMessages must be a positive integer, got ${String(max)}`);
+      }
+      return this.#core.read(max, readTimeout(options, this.#readTimeout), options.signal);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return this.#core.read(max, readTimeout(options, this.#readTimeout), options.signal);
   }
 
   /**
@@ -315,7 +319,9 @@ export class Consumer {
           const [m] = await this.#core.read(1, Infinity, ac.signal);
           if (m) controller.enqueue(m);
         } catch (e) {
-          if (e instanceof ClosedError || ac.signal.aborted) controller.close();
+          // After cancel() the stream is already finished; closing it again would throw.
+          if (ac.signal.aborted) return;
+          if (e instanceof ClosedError) controller.close();
           else controller.error(e);
         }
       },
@@ -603,7 +609,8 @@ export class Consumer {
       );
       const high = err === 0 ? offsetOrUndefined(dv.getBigInt64(8, true)) : undefined;
       const lag = high === undefined || p.offset === undefined ? undefined : high - p.offset;
-      return { topic: p.topic, partition: p.partition, lag: lag === undefined || lag < 0n ? lag && 0n : lag };
+      // A position past the last high watermark seen (it moves on) counts as no lag.
+      return { topic: p.topic, partition: p.partition, lag: lag !== undefined && lag < 0n ? 0n : lag };
     });
   }
 

@@ -411,6 +411,12 @@ export class ConsumerCore implements EventSink {
     return code;
   }
 
+  /** After assign/unassign by the application: partitions and topic handles may be gone. */
+  assignmentChanged(): void {
+    this.assigned.clear();
+    this.#topics.clear();
+  }
+
   /** Waits for a rebalance being handled (close waits for it). */
   settled(): Promise<void> {
     return this.#rebalancing ?? Promise.resolve();
