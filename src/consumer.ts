@@ -190,6 +190,7 @@ export class Consumer {
   /** Leaves the group (revoking the assignment through a rebalance). @example `await consumer.unsubscribe()` */
   async unsubscribe(): Promise<void> {
     this.#check();
+    this.#core.discardUntilRevoke();
     const err = Number(await this.#track(runInBackground("rd_kafka_unsubscribe", [this.#core.native.rk])));
     if (err !== 0) throw kafkaError(err, `unsubscribe: ${kafkaError(err).message}`);
   }
@@ -207,6 +208,8 @@ export class Consumer {
     this.#check();
     checkPartitions(partitions, "assign");
     const list = toList(partitions.map((p) => ({ ...p, offset: p.offset ?? OFFSET.STORED })));
+    // The assignment is replaced: what was fetched for the old one is not read.
+    this.#core.dropUnread();
     try {
       const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, list])));
       if (err !== 0) throw kafkaError(err, `assign: ${kafkaError(err).message}`);
@@ -222,6 +225,7 @@ export class Consumer {
   /** Stops consuming every assigned partition. @example `await consumer.unassign()` */
   async unassign(): Promise<void> {
     this.#check();
+    this.#core.dropUnread();
     const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, backend.NULL])));
     if (err !== 0) throw kafkaError(err, `unassign: ${kafkaError(err).message}`);
     this.#core.assignmentChanged();
@@ -353,7 +357,15 @@ export class Consumer {
       return Promise.reject(e);
     }
     if (what === undefined) return this.#core.commit(backend.NULL);
-    const list = toList(nextOffsets(Array.isArray(what) ? what : [what as Message], "commit"));
+    let list: Ptr;
+    try {
+      if (what === null || typeof what !== "object") {
+        throw new TypeError(`commit: expected a Message, an array of messages or offsets, or nothing; got ${what}`);
+      }
+      list = toList(nextOffsets(Array.isArray(what) ? what : [what as Message], "commit"));
+    } catch (e) {
+      return Promise.reject(e);
+    }
     try {
       return this.#core.commit(list);
     } finally {
@@ -455,7 +467,7 @@ export class Consumer {
   }
 
   #seek(tps: readonly (TopicPartition & { offset: bigint })[]): void {
-    this.#core.dropStashOf(new Set(tps.map((t) => tpKey(t.topic, t.partition))));
+    this.#core.dropUnread(new Set(tps.map((t) => tpKey(t.topic, t.partition))));
     const list = toList(tps);
     try {
       const e: Ptr = rd().rd_kafka_seek_partitions(this.#core.native.rk, list, 0);
@@ -482,7 +494,7 @@ export class Consumer {
     this.#check();
     checkPartitions(partitions, "pause");
     const keys = new Set(partitions.map((t) => tpKey(t.topic, t.partition)));
-    this.#core.dropStashOf(keys);
+    this.#core.dropUnread(keys);
     for (const p of this.position(partitions)) this.#paused.set(tpKey(p.topic, p.partition), p.offset);
     this.#pauseResume("rd_kafka_pause_partitions", partitions);
   }
@@ -572,6 +584,16 @@ export class Consumer {
   ): Promise<TopicPartitionOffset[]> {
     this.#check();
     checkPartitions(query, "offsetsForTimes");
+    // Kafka refuses a ListOffsets that names a partition twice (UNSUPPORTED_VERSION): say so plainly.
+    const seen = new Set<string>();
+    query.forEach((q, i) => {
+      const k = tpKey(q.topic, q.partition);
+      if (seen.has(k)) throw new TypeError(`offsetsForTimes: [${i}] names ${q.topic}[${q.partition}] a second time`);
+      seen.add(k);
+      if (typeof q.timestamp !== "number" || !Number.isFinite(q.timestamp)) {
+        throw new TypeError(`offsetsForTimes: [${i}].timestamp must be a number (ms since the epoch)`);
+      }
+    });
     const list = toList(query.map((q) => ({ ...q, offset: BigInt(q.timestamp) })));
     try {
       const args = [this.#core.native.rk, list, options.timeoutMs ?? 10_000];

@@ -2,11 +2,13 @@
  * The consumer's engine: turns events on the consumer queue into messages for
  * waiting reads, handles rebalances and commit results, and closes in order.
  *
- * Messages are taken from librdkafka only when a read asks for them: the drain
- * polls the consumer queue while reads wait, and otherwise stops at the first
- * fetched message it meets (kept unread as `#stash`), so errors, logs and
- * rebalances behind no message still arrive while the application is idle, and
- * offsets are stored (`rd_kafka_event_message_next`) only for messages handed out.
+ * A message's offset is stored (`rd_kafka_event_message_next`, for the next
+ * commit) only when a read hands it out. With no read waiting, the drain keeps
+ * polling but puts fetched messages aside *unread* (at most UNREAD_CAP events),
+ * so errors, logs and rebalances behind them still arrive while the application
+ * is idle. Unread messages of partitions that are revoked, unassigned, sought or
+ * paused are dropped, as librdkafka drops its own queued ones: their offsets were
+ * never stored, so nothing is skipped and nobody reads them twice.
  *
  * @module
  */
@@ -66,6 +68,8 @@ export interface CoreOptions {
 }
 
 const SLAB = 64 * 1024;
+/** Most events kept unread while no read waits; then the drain stops until one does. */
+const UNREAD_CAP = 1024;
 const HEADER_OUTS = 24;
 
 /** Internal: see the module comment. @example `const core = new ConsumerCore(emitter, opts)` */
@@ -84,7 +88,11 @@ export class ConsumerCore implements EventSink {
   #emitter: Emitter;
   #opts: CoreOptions;
   #reads: ReadRequest[] = [];
-  #stash: Ptr | null = null;
+  /** FETCH events taken from the queue but not read yet, and end-of-partition marks in their order. */
+  #unread: (Ptr | PartitionEof)[] = [];
+  #unreadHead = 0;
+  /** After unsubscribe(), until the revoke: fetched messages go back unread. */
+  #discarding = false;
   #rebalancing: Promise<void> | null = null;
   #commits = new Map<number, CommitWaiter>();
   #nextCommit = 1;
@@ -129,7 +137,7 @@ export class ConsumerCore implements EventSink {
       r = { max, out: [], done: false, resolve, reject };
     });
     this.#reads.push(r);
-    if (this.#stash !== null) this.#handStash();
+    if (this.#unreadHead < this.#unread.length) this.#handUnread();
     this.native.drainNow();
     this.afterDrain();
     if (r.done) return p;
@@ -173,24 +181,89 @@ export class ConsumerCore implements EventSink {
     return undefined;
   }
 
-  #handStash(): void {
-    const ev = this.#stash!;
-    const r = this.#target();
-    if (r === undefined) return;
-    this.#stash = null;
-    const m: Ptr = rd().rd_kafka_event_message_next(ev);
-    if (backend.isNull(m)) rd().rd_kafka_event_destroy(ev);
-    else r.out.push(this.#decode(ev, m));
+  /** Gives unread messages (and end-of-partition marks) to reads, in queue order. */
+  #handUnread(): void {
+    const c = rd();
+    while (this.#unreadHead < this.#unread.length) {
+      const e = this.#unread[this.#unreadHead];
+      // An end mark goes out as soon as every message before it has been handed out.
+      if (isEof(e)) {
+        this.#unread[this.#unreadHead++] = backend.NULL;
+        this.#emitter.emit("eof", e);
+        continue;
+      }
+      const r = this.#target();
+      if (r === undefined) break;
+      this.#unread[this.#unreadHead++] = backend.NULL;
+      const m: Ptr = c.rd_kafka_event_message_next(e);
+      if (backend.isNull(m)) c.rd_kafka_event_destroy(e);
+      else r.out.push(this.#decode(e, m));
+    }
+    this.#compactUnread();
+  }
+
+  #compactUnread(): void {
+    if (this.#unreadHead === this.#unread.length) {
+      this.#unread.length = 0;
+      this.#unreadHead = 0;
+    } else if (this.#unreadHead > 256 && this.#unreadHead * 2 > this.#unread.length) {
+      this.#unread = this.#unread.slice(this.#unreadHead);
+      this.#unreadHead = 0;
+    }
+  }
+
+  get #unreadCount(): number {
+    return this.#unread.length - this.#unreadHead;
+  }
+
+  /**
+   * Drops unread messages (and end marks) of these partitions, or all of them.
+   * Their offsets were never stored: the partition's next reader gets them.
+   */
+  dropUnread(keys?: Set<string>): void {
+    if (this.#unreadCount === 0) return;
+    const c = rd();
+    const keep: (Ptr | PartitionEof)[] = [];
+    for (let i = this.#unreadHead; i < this.#unread.length; i++) {
+      const e = this.#unread[i];
+      let key: string | undefined;
+      if (keys !== undefined) {
+        if (isEof(e)) key = tpKey(e.topic, e.partition);
+        else {
+          const tp: Ptr = c.rd_kafka_event_topic_partition(e);
+          if (!backend.isNull(tp)) {
+            key = tpKey(backend.readCString(backend.readPtr(tp, 0)) ?? "", backend.readI32(tp, 8));
+            c.rd_kafka_topic_partition_destroy(tp);
+          }
+        }
+      }
+      if (keys === undefined || key === undefined || keys.has(key)) {
+        if (!isEof(e)) c.rd_kafka_event_destroy(e);
+      } else {
+        keep.push(e);
+      }
+    }
+    this.#unread = keep;
+    this.#unreadHead = 0;
+    // There may be room again: events behind the unread ones can come through.
+    this.native.kick();
+  }
+
+  /** unsubscribe(): drop what is unread, and what comes, until librdkafka revokes. */
+  discardUntilRevoke(): void {
+    this.#discarding = true;
+    this.dropUnread();
   }
 
   // --- EventSink -------------------------------------------------------------
 
   wants(): boolean {
-    return this.#rebalancing === null && this.#stash === null;
+    return this.#rebalancing === null && this.#unreadCount < UNREAD_CAP;
   }
 
   peek(ev: Ptr): boolean {
-    if (this.closing) return false;
+    // Unread messages go first: a new one queues behind them (onEvent).
+    if (this.closing || this.#discarding || this.#unreadCount > 0) return false;
     const r = this.#target();
     if (r === undefined) return false;
     const m: Ptr = rd().rd_kafka_event_message_next(ev);
@@ -202,9 +275,9 @@ export class ConsumerCore implements EventSink {
   onEvent(type: number, ev: Ptr): number {
     this.adopted = false;
     if (type === EVENT.FETCH) {
-      // Nobody asked: keep it unread (its offset is not stored) until a read does.
-      if (!this.closing) {
-        this.#stash = ev;
+      // Nobody asked (or older ones wait): keep it unread, its offset not stored, until a read does.
+      if (!this.closing && !this.#discarding) {
+        this.#unread.push(ev);
         this.adopted = true;
       }
     } else if (type === EVENT.REBALANCE) {
@@ -220,10 +293,13 @@ export class ConsumerCore implements EventSink {
   }
 
   release(): void {
-    if (this.#stash !== null) {
-      rd().rd_kafka_event_destroy(this.#stash);
-      this.#stash = null;
+    const c = rd();
+    for (let i = this.#unreadHead; i < this.#unread.length; i++) {
+      const e = this.#unread[i];
+      if (!isEof(e)) c.rd_kafka_event_destroy(e);
     }
+    this.#unread = [];
+    this.#unreadHead = 0;
   }
 
   /** Set while close waits: checked after every drain. */
@@ -262,7 +338,10 @@ export class ConsumerCore implements EventSink {
       c.rd_kafka_topic_partition_destroy(tpPtr);
     }
     if (code === ErrorCode._PARTITION_EOF) {
-      this.#emitter.emit("eof", { topic, partition, offset } satisfies PartitionEof);
+      const eof: PartitionEof = { topic, partition, offset };
+      // Behind unread messages, the end mark waits for them to be read.
+      if (this.#unreadCount > 0) this.#unread.push(eof);
+      else this.#emitter.emit("eof", eof);
       return true;
     }
     const text = backend.readCString(c.rd_kafka_event_error_string(ev)) ?? "";
@@ -362,8 +441,11 @@ export class ConsumerCore implements EventSink {
     const cooperative = this.protocol === "COOPERATIVE";
     try {
       if (event.type === "revoke") {
-        for (const tp of event.partitions) this.assigned.delete(tpKey(tp.topic, tp.partition));
+        const keys = new Set(event.partitions.map((tp) => tpKey(tp.topic, tp.partition)));
+        for (const k of keys) this.assigned.delete(k);
         if (!cooperative) this.assigned.clear();
+        this.dropUnread(cooperative ? keys : undefined);
+        this.#discarding = false;
       }
       this.#emitter.emit("rebalance", event);
       try {
@@ -415,29 +497,12 @@ export class ConsumerCore implements EventSink {
   assignmentChanged(): void {
     this.assigned.clear();
     this.#topics.clear();
+    this.#discarding = false;
   }
 
   /** Waits for a rebalance being handled (close waits for it). */
   settled(): Promise<void> {
     return this.#rebalancing ?? Promise.resolve();
-  }
-
-  /**
-   * Drops the unread message if it belongs to a partition being sought or paused:
-   * librdkafka discards its own queued messages of that partition the same way.
-   * Its offset was never stored, so nothing is skipped.
-   */
-  dropStashOf(keys: Set<string>): void {
-    const ev = this.#stash;
-    if (ev === null) return;
-    const c = rd();
-    const tp: Ptr = c.rd_kafka_event_topic_partition(ev);
-    if (backend.isNull(tp)) return;
-    const key = tpKey(backend.readCString(backend.readPtr(tp, 0)) ?? "", backend.readI32(tp, 8));
-    c.rd_kafka_topic_partition_destroy(tp);
-    if (!keys.has(key)) return;
-    c.rd_kafka_event_destroy(ev);
-    this.#stash = null;
   }
 
   // --- commits -------------------------------------------------------------------
@@ -466,7 +531,14 @@ export class ConsumerCore implements EventSink {
     }
     const failed = tps.find((t) => t.error);
     if (failed) return w.reject(failed.error);
-    w.resolve(tps.map((t) => ({ topic: t.topic, partition: t.partition, offset: t.offset })));
+    // Partitions with nothing to commit come back with RD_KAFKA_OFFSET_INVALID: leave them out.
+    w.resolve(
+      tps.filter((t) => t.offset !== undefined && t.offset >= 0n).map((t) => ({
+        topic: t.topic,
+        partition: t.partition,
+        offset: t.offset,
+      })),
+    );
   }
 
   // --- close ---------------------------------------------------------------------
@@ -486,6 +558,10 @@ export class ConsumerCore implements EventSink {
       else claim.free();
     }
   }
+}
+
+function isEof(e: Ptr | PartitionEof): e is PartitionEof {
+  return e !== null && typeof e === "object" && "offset" in e;
 }
 
 /** Offsets librdkafka reports as "none" become undefined. @example `offsetOrUndefined(-1001n) === undefined` */
