@@ -12,13 +12,26 @@
  */
 import { EVENT, OFFSET, RD_KAFKA_CONSUMER } from "../ffi/mod.ts";
 import { ClosedError, ConfigError, kafkaError } from "./errors.ts";
-import { type ClientEvents, Emitter } from "./events.ts";
-import { ConsumerCore, offsetOrUndefined, type PartitionEof, type RebalanceEvent } from "./consumer_core.ts";
+import { Emitter } from "./events.ts";
+import { ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
 import { type ClientConfig, has } from "./native/conf.ts";
 import { NativeClient } from "./native/client.ts";
 import { runInBackground } from "./native/background.ts";
-import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
+import {
+  cachedHigh,
+  checkOptions,
+  checkPartitions,
+  closeCore,
+  type ConsumerEvents,
+  type ConsumerOptions,
+  nextOffsets,
+  offsetsForTimes,
+  type ReadOptions,
+  readTimeout,
+  watermarks,
+} from "./consumer_ops.ts";
+import { backend, type Ptr, rd } from "./native/lib.ts";
 import {
   destroyList,
   fromList,
@@ -29,48 +42,8 @@ import {
 } from "./native/tplist.ts";
 
 export type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
+export type { ConsumerEvents, ConsumerOptions, ReadOptions } from "./consumer_ops.ts";
 export type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
-
-/**
- * Options of this library (not librdkafka properties).
- *
- * @example
- * ```ts
- * new Consumer(config, { topics: ["events"], copyThreshold: 64 * 1024 });
- * ```
- */
-export interface ConsumerOptions {
-  /** Subscribe to these at once (names, or RegExp / names starting with `^` as patterns). */
-  topics?: readonly (string | RegExp)[];
-  /** Or assign these partitions at once (no group membership needed). */
-  assignment?: readonly (TopicPartition & { offset?: bigint })[];
-  /**
-   * Values longer than this many bytes are zero-copy views on librdkafka's memory
-   * (release them, or let the GC); shorter ones are copied. Default 65 536;
-   * `Infinity` copies everything, 0 copies nothing.
-   */
-  copyThreshold?: number;
-  /** Called at every rebalance; the assignment is handed back to librdkafka when its promise settles. */
-  onRebalance?: (event: RebalanceEvent) => void | Promise<void>;
-  /** Most events handled per macrotask. Default 2 000. */
-  drainBudget?: number;
-  /** Default `timeoutMs` of `read` and `readBatch`. Default 1 000 ms. */
-  readTimeoutMs?: number;
-}
-
-/** Events of a consumer. @example `consumer.on("eof", (e) => console.log(e.partition))` */
-export interface ConsumerEvents extends ClientEvents {
-  rebalance: (e: RebalanceEvent) => void;
-  eof: (e: PartitionEof) => void;
-}
-
-/** Options of {@link Consumer.read}. @example `{ timeoutMs: 500, signal: AbortSignal.timeout(1000) }` */
-export interface ReadOptions {
-  /** Resolve with null (read) or [] (readBatch) after this long. `Infinity` waits until a message or close. */
-  timeoutMs?: number;
-  /** Rejects the read with the signal's reason when aborted. */
-  signal?: AbortSignal;
-}
 
 const registry = new FinalizationRegistry<{ core: ConsumerCore; close: () => Promise<void> }>((h) => {
   void h.close().catch(() => {});
@@ -543,30 +516,7 @@ export class Consumer {
   ): Promise<{ low: bigint | undefined; high: bigint | undefined }> {
     this.#check();
     checkPartitions([{ topic, partition }], "watermarkOffsets");
-    const outs = offHeap(16);
-    const name = cstr(topic);
-    const rk = this.#core.native.rk;
-    let err: number;
-    if (options.cached) {
-      err = rd().rd_kafka_get_watermark_offsets(rk, name, partition, outs, outs.subarray(8));
-    } else {
-      const nameBuf = offHeap(name.length);
-      nameBuf.set(name);
-      const out = backend.ptrOf(outs);
-      const args = [
-        rk,
-        backend.ptrOf(nameBuf),
-        partition,
-        out,
-        backend.fromAddress(backend.address(out) + 8),
-        options.timeoutMs ?? 10_000,
-      ];
-      err = Number(await this.#track(runInBackground("rd_kafka_query_watermark_offsets", args)));
-      void nameBuf.length; // kept alive until the call returned
-    }
-    if (err !== 0) throw kafkaError(err, `watermarkOffsets(${topic}[${partition}]): ${kafkaError(err).message}`);
-    const dv = new DataView(outs.buffer);
-    return { low: offsetOrUndefined(dv.getBigInt64(0, true)), high: offsetOrUndefined(dv.getBigInt64(8, true)) };
+    return await this.#track(watermarks(this.#core.native.rk, topic, partition, options));
   }
 
   /**
@@ -584,28 +534,7 @@ export class Consumer {
   ): Promise<TopicPartitionOffset[]> {
     this.#check();
     checkPartitions(query, "offsetsForTimes");
-    // Kafka refuses a ListOffsets that names a partition twice (UNSUPPORTED_VERSION): say so plainly.
-    const seen = new Set<string>();
-    query.forEach((q, i) => {
-      const k = tpKey(q.topic, q.partition);
-      if (seen.has(k)) throw new TypeError(`offsetsForTimes: [${i}] names ${q.topic}[${q.partition}] a second time`);
-      seen.add(k);
-      if (typeof q.timestamp !== "number" || !Number.isFinite(q.timestamp)) {
-        throw new TypeError(`offsetsForTimes: [${i}].timestamp must be a number (ms since the epoch)`);
-      }
-    });
-    const list = toList(query.map((q) => ({ ...q, offset: BigInt(q.timestamp) })));
-    try {
-      const args = [this.#core.native.rk, list, options.timeoutMs ?? 10_000];
-      const err = Number(await this.#track(runInBackground("rd_kafka_offsets_for_times", args)));
-      if (err !== 0) throw kafkaError(err, `offsetsForTimes: ${kafkaError(err).message}`);
-      return fromList(list).map((t) => ({
-        ...t,
-        offset: t.offset !== undefined && t.offset >= 0n ? t.offset : undefined,
-      }));
-    } finally {
-      destroyList(list);
-    }
+    return await this.#track(offsetsForTimes(this.#core.native.rk, query, options.timeoutMs ?? 10_000));
   }
 
   /**
@@ -619,17 +548,8 @@ export class Consumer {
    * ```
    */
   lag(partitions?: readonly TopicPartition[]): (TopicPartition & { lag: bigint | undefined })[] {
-    const outs = offHeap(16);
-    const dv = new DataView(outs.buffer);
     return this.position(partitions).map((p) => {
-      const err: number = rd().rd_kafka_get_watermark_offsets(
-        this.#core.native.rk,
-        cstr(p.topic),
-        p.partition,
-        outs,
-        outs.subarray(8),
-      );
-      const high = err === 0 ? offsetOrUndefined(dv.getBigInt64(8, true)) : undefined;
+      const high = cachedHigh(this.#core.native.rk, p.topic, p.partition);
       const lag = high === undefined || p.offset === undefined ? undefined : high - p.offset;
       // A position past the last high watermark seen (it moves on) counts as no lag.
       return { topic: p.topic, partition: p.partition, lag: lag !== undefined && lag < 0n ? 0n : lag };
@@ -671,105 +591,4 @@ export class Consumer {
     this.#emitter.off(event, listener);
     return this;
   }
-}
-
-async function closeCore(core: ConsumerCore, timeoutMs: number, background: Set<Promise<unknown>>): Promise<void> {
-  if (core.closing) return;
-  core.beginClose();
-  const c = rd();
-  const rk = core.native.rk;
-  let clean = false;
-  if (!core.fatal) {
-    // The close queue receives the last rebalance (revoke) and the end of the close.
-    const q = core.native.addQueue();
-    const e: Ptr = c.rd_kafka_consumer_close_queue(rk, q);
-    if (backend.isNull(e)) {
-      clean = await waitClosed(core, timeoutMs);
-    } else {
-      c.rd_kafka_error_destroy(e);
-    }
-  }
-  await core.settled();
-  await Promise.allSettled([...background]);
-  core.copyOutAll();
-  await core.native.destroy(undefined, { noConsumerClose: !clean || core.fatal !== undefined });
-}
-
-/** Resolves true when librdkafka reports the consumer closed, false at the timeout. */
-function waitClosed(core: ConsumerCore, timeoutMs: number): Promise<boolean> {
-  const c = rd();
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => finish(false), timeoutMs);
-    let done = false;
-    const finish = (ok: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(deadline);
-      core.afterClose = undefined;
-      resolve(ok);
-    };
-    // Checked after every drain: the close's last event wakes us like any other.
-    core.afterClose = () => {
-      if (c.rd_kafka_consumer_closed(core.native.rk) === 1) finish(true);
-    };
-    core.native.kick();
-  });
-}
-
-function readTimeout(o: ReadOptions, d: number): number {
-  const t = o?.timeoutMs ?? d;
-  if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
-    throw new TypeError(`read: timeoutMs must be a number >= 0, got ${String(t)}`);
-  }
-  return t;
-}
-
-function checkPartitions(tps: readonly TopicPartition[], call: string): void {
-  if (!Array.isArray(tps)) throw new TypeError(`${call}: partitions must be an array`);
-  tps.forEach((tp, i) => {
-    if (tp === null || typeof tp !== "object" || typeof tp.topic !== "string" || tp.topic === "") {
-      throw new TypeError(`${call}: partitions[${i}].topic must be a non-empty string`);
-    }
-    if (!Number.isInteger(tp.partition) || tp.partition < 0) {
-      throw new TypeError(`${call}: partitions[${i}].partition must be an integer >= 0, got ${String(tp.partition)}`);
-    }
-  });
-}
-
-function nextOffsets(items: readonly (Message | TopicPartitionOffset)[], call: string) {
-  return items.map((it, i) => {
-    if (it && typeof it === "object" && "value" in it && "key" in it) {
-      const m = it as Message;
-      return { topic: m.topic, partition: m.partition, offset: m.offset + 1n };
-    }
-    const tp = it as TopicPartitionOffset;
-    checkPartitions([tp], `${call}: [${i}]`);
-    if (typeof tp.offset !== "bigint") throw new TypeError(`${call}: [${i}].offset must be a bigint`);
-    return { topic: tp.topic, partition: tp.partition, offset: tp.offset };
-  });
-}
-
-function checkOptions(o: ConsumerOptions): Required<Omit<ConsumerOptions, "topics" | "assignment" | "onRebalance">> {
-  if (o === null || typeof o !== "object") throw new TypeError("Consumer options must be an object");
-  const known = ["topics", "assignment", "copyThreshold", "onRebalance", "drainBudget", "readTimeoutMs"];
-  for (const k of Object.keys(o)) {
-    if (!known.includes(k)) {
-      throw new TypeError(`unknown Consumer option "${k}" (librdkafka properties go in the first argument)`);
-    }
-  }
-  const num = (k: "copyThreshold" | "drainBudget" | "readTimeoutMs", d: number, min: number) => {
-    const v = o[k] ?? d;
-    if (typeof v !== "number" || Number.isNaN(v) || v < min) {
-      throw new TypeError(`Consumer option ${k} must be a number >= ${min}, got ${String(v)}`);
-    }
-    return v;
-  };
-  if (o.onRebalance !== undefined && typeof o.onRebalance !== "function") {
-    throw new TypeError("Consumer option onRebalance must be a function");
-  }
-  return {
-    copyThreshold: num("copyThreshold", 64 * 1024, 0),
-    drainBudget: Math.floor(num("drainBudget", 2_000, 1)),
-    readTimeoutMs: num("readTimeoutMs", 1_000, 0),
-  };
 }

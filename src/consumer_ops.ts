@@ -1,0 +1,272 @@
+/**
+ * The Consumer's options and events, and its helpers: argument checks, the
+ * offset queries that run off the JS thread (watermarks, offsets for times), and
+ * the close sequence.
+ *
+ * @module
+ */
+import { kafkaError } from "./errors.ts";
+import { type ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
+import type { Message } from "./message.ts";
+import { runInBackground } from "./native/background.ts";
+import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
+import {
+  destroyList,
+  fromList,
+  toList,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  tpKey,
+} from "./native/tplist.ts";
+import type { ClientEvents } from "./events.ts";
+import type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
+
+/**
+ * Options of this library (not librdkafka properties).
+ *
+ * @example
+ * ```ts
+ * new Consumer(config, { topics: ["events"], copyThreshold: 64 * 1024 });
+ * ```
+ */
+export interface ConsumerOptions {
+  /** Subscribe to these at once (names, or RegExp / names starting with `^` as patterns). */
+  topics?: readonly (string | RegExp)[];
+  /** Or assign these partitions at once (no group membership needed). */
+  assignment?: readonly (TopicPartition & { offset?: bigint })[];
+  /**
+   * Values longer than this many bytes are zero-copy views on librdkafka's memory
+   * (release them, or let the GC); shorter ones are copied. Default 65 536;
+   * `Infinity` copies everything, 0 copies nothing.
+   */
+  copyThreshold?: number;
+  /** Called at every rebalance; the assignment is handed back to librdkafka when its promise settles. */
+  onRebalance?: (event: RebalanceEvent) => void | Promise<void>;
+  /** Most events handled per macrotask. Default 2 000. */
+  drainBudget?: number;
+  /** Default `timeoutMs` of `read` and `readBatch`. Default 1 000 ms. */
+  readTimeoutMs?: number;
+}
+
+/** Events of a consumer. @example `consumer.on("eof", (e) => console.log(e.partition))` */
+export interface ConsumerEvents extends ClientEvents {
+  rebalance: (e: RebalanceEvent) => void;
+  eof: (e: PartitionEof) => void;
+}
+
+/** Options of {@link Consumer.read}. @example `{ timeoutMs: 500, signal: AbortSignal.timeout(1000) }` */
+export interface ReadOptions {
+  /** Resolve with null (read) or [] (readBatch) after this long. `Infinity` waits until a message or close. */
+  timeoutMs?: number;
+  /** Rejects the read with the signal's reason when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Low and high watermarks: asked of the leader off the JS thread, or (`cached`)
+ * what the last fetch saw.
+ *
+ * @example
+ * ```ts
+ * const { low, high } = await watermarks(rk, "t", 0, { timeoutMs: 5000 });
+ * ```
+ */
+export async function watermarks(
+  rk: Ptr,
+  topic: string,
+  partition: number,
+  options: { timeoutMs?: number; cached?: boolean },
+): Promise<{ low: bigint | undefined; high: bigint | undefined }> {
+  const outs = offHeap(16);
+  let err: number;
+  if (options.cached) {
+    err = rd().rd_kafka_get_watermark_offsets(rk, cstr(topic), partition, outs, outs.subarray(8));
+  } else {
+    // A background call gets addresses: both buffers live until it returned.
+    const name = cstr(topic);
+    const nameBuf = offHeap(name.length);
+    nameBuf.set(name);
+    const out = backend.ptrOf(outs);
+    const args = [
+      rk,
+      backend.ptrOf(nameBuf),
+      partition,
+      out,
+      backend.fromAddress(backend.address(out) + 8),
+      options.timeoutMs ?? 10_000,
+    ];
+    err = Number(await runInBackground("rd_kafka_query_watermark_offsets", args));
+    void nameBuf.length;
+  }
+  if (err !== 0) throw kafkaError(err, `watermarkOffsets(${topic}[${partition}]): ${kafkaError(err).message}`);
+  const dv = new DataView(outs.buffer);
+  return { low: offsetOrUndefined(dv.getBigInt64(0, true)), high: offsetOrUndefined(dv.getBigInt64(8, true)) };
+}
+
+/** The high watermark the last fetch saw, or undefined. @example `cachedHigh(rk, "t", 0)` */
+export function cachedHigh(rk: Ptr, topic: string, partition: number): bigint | undefined {
+  const outs = offHeap(16);
+  const err: number = rd().rd_kafka_get_watermark_offsets(rk, cstr(topic), partition, outs, outs.subarray(8));
+  return err === 0 ? offsetOrUndefined(new DataView(outs.buffer).getBigInt64(8, true)) : undefined;
+}
+
+/**
+ * `rd_kafka_offsets_for_times` off the JS thread; offsets below 0 (none) become undefined.
+ *
+ * @example
+ * ```ts
+ * await offsetsForTimes(rk, [{ topic: "t", partition: 0, timestamp: Date.now() - 60_000 }], 5000);
+ * ```
+ */
+export async function offsetsForTimes(
+  rk: Ptr,
+  query: readonly (TopicPartition & { timestamp: number })[],
+  timeoutMs: number,
+): Promise<TopicPartitionOffset[]> {
+  checkPartitions(query, "offsetsForTimes");
+  // Kafka refuses a ListOffsets that names a partition twice (UNSUPPORTED_VERSION): say so plainly.
+  const seen = new Set<string>();
+  query.forEach((q, i) => {
+    const k = tpKey(q.topic, q.partition);
+    if (seen.has(k)) throw new TypeError(`offsetsForTimes: [${i}] names ${q.topic}[${q.partition}] a second time`);
+    seen.add(k);
+    if (typeof q.timestamp !== "number" || !Number.isFinite(q.timestamp)) {
+      throw new TypeError(`offsetsForTimes: [${i}].timestamp must be a number (ms since the epoch)`);
+    }
+  });
+  const list = toList(query.map((q) => ({ ...q, offset: BigInt(q.timestamp) })));
+  try {
+    const err = Number(await runInBackground("rd_kafka_offsets_for_times", [rk, list, timeoutMs]));
+    if (err !== 0) throw kafkaError(err, `offsetsForTimes: ${kafkaError(err).message}`);
+    return fromList(list).map((t) => ({
+      ...t,
+      offset: t.offset !== undefined && t.offset >= 0n ? t.offset : undefined,
+    }));
+  } finally {
+    destroyList(list);
+  }
+}
+
+/**
+ * The close sequence: refuse reads, leave the group through a close queue (the
+ * final revoke goes through the rebalance path), wait for what runs in the
+ * background, copy out held zero-copy values, then destroy off the JS thread.
+ *
+ * @example
+ * ```ts
+ * await closeCore(core, 30_000, new Set());
+ * ```
+ */
+export async function closeCore(
+  core: ConsumerCore,
+  timeoutMs: number,
+  background: Set<Promise<unknown>>,
+): Promise<void> {
+  if (core.closing) return;
+  core.beginClose();
+  const c = rd();
+  const rk = core.native.rk;
+  let clean = false;
+  if (!core.fatal) {
+    // The close queue receives the last rebalance (revoke) and the end of the close.
+    const q = core.native.addQueue();
+    const e: Ptr = c.rd_kafka_consumer_close_queue(rk, q);
+    if (backend.isNull(e)) {
+      clean = await waitClosed(core, timeoutMs);
+    } else {
+      c.rd_kafka_error_destroy(e);
+    }
+  }
+  await core.settled();
+  await Promise.allSettled([...background]);
+  core.copyOutAll();
+  await core.native.destroy(undefined, { noConsumerClose: !clean || core.fatal !== undefined });
+}
+
+/** Resolves true when librdkafka reports the consumer closed, false at the timeout. */
+function waitClosed(core: ConsumerCore, timeoutMs: number): Promise<boolean> {
+  const c = rd();
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => finish(false), timeoutMs);
+    let done = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      core.afterClose = undefined;
+      resolve(ok);
+    };
+    // Checked after every drain: the close's last event wakes us like any other.
+    core.afterClose = () => {
+      if (c.rd_kafka_consumer_closed(core.native.rk) === 1) finish(true);
+    };
+    core.native.kick();
+  });
+}
+
+/** `timeoutMs` of a read, checked. @example `readTimeout({ timeoutMs: 5 }, 1000)` */
+export function readTimeout(o: ReadOptions, d: number): number {
+  const t = o?.timeoutMs ?? d;
+  if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
+    throw new TypeError(`read: timeoutMs must be a number >= 0, got ${String(t)}`);
+  }
+  return t;
+}
+
+/** Throws a TypeError naming the bad element. @example `checkPartitions([{ topic: "t", partition: 0 }], "seek")` */
+export function checkPartitions(tps: readonly TopicPartition[], call: string): void {
+  if (!Array.isArray(tps)) throw new TypeError(`${call}: partitions must be an array`);
+  tps.forEach((tp, i) => {
+    if (tp === null || typeof tp !== "object" || typeof tp.topic !== "string" || tp.topic === "") {
+      throw new TypeError(`${call}: partitions[${i}].topic must be a non-empty string`);
+    }
+    if (!Number.isInteger(tp.partition) || tp.partition < 0) {
+      throw new TypeError(`${call}: partitions[${i}].partition must be an integer >= 0, got ${String(tp.partition)}`);
+    }
+  });
+}
+
+/** Messages become offset + 1; explicit offsets are checked. @example `nextOffsets([m], "commit")` */
+export function nextOffsets(
+  items: readonly (Message | TopicPartitionOffset)[],
+  call: string,
+): (TopicPartition & { offset: bigint })[] {
+  return items.map((it, i) => {
+    if (it && typeof it === "object" && "value" in it && "key" in it) {
+      const m = it as Message;
+      return { topic: m.topic, partition: m.partition, offset: m.offset + 1n };
+    }
+    const tp = it as TopicPartitionOffset;
+    checkPartitions([tp], `${call}: [${i}]`);
+    if (typeof tp.offset !== "bigint") throw new TypeError(`${call}: [${i}].offset must be a bigint`);
+    return { topic: tp.topic, partition: tp.partition, offset: tp.offset };
+  });
+}
+
+/** The Consumer's own options, checked, with defaults. @example `checkOptions({ copyThreshold: 0 })` */
+export function checkOptions(
+  o: ConsumerOptions,
+): Required<Omit<ConsumerOptions, "topics" | "assignment" | "onRebalance">> {
+  if (o === null || typeof o !== "object") throw new TypeError("Consumer options must be an object");
+  const known = ["topics", "assignment", "copyThreshold", "onRebalance", "drainBudget", "readTimeoutMs"];
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) {
+      throw new TypeError(`unknown Consumer option "${k}" (librdkafka properties go in the first argument)`);
+    }
+  }
+  const num = (k: "copyThreshold" | "drainBudget" | "readTimeoutMs", d: number, min: number) => {
+    const v = o[k] ?? d;
+    if (typeof v !== "number" || Number.isNaN(v) || v < min) {
+      throw new TypeError(`Consumer option ${k} must be a number >= ${min}, got ${String(v)}`);
+    }
+    return v;
+  };
+  if (o.onRebalance !== undefined && typeof o.onRebalance !== "function") {
+    throw new TypeError("Consumer option onRebalance must be a function");
+  }
+  return {
+    copyThreshold: num("copyThreshold", 64 * 1024, 0),
+    drainBudget: Math.floor(num("drainBudget", 2_000, 1)),
+    readTimeoutMs: num("readTimeoutMs", 1_000, 0),
+  };
+}
