@@ -45,8 +45,10 @@ export type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
 export type { ConsumerEvents, ConsumerOptions, ReadOptions } from "./consumer_ops.ts";
 export type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
 
-const registry = new FinalizationRegistry<{ core: ConsumerCore; close: () => Promise<void> }>((h) => {
-  void h.close().catch(() => {});
+// The held value is the core alone: a closure made in the constructor would share
+// its context, which holds `this`, and the consumer could never be collected.
+const registry = new FinalizationRegistry<ConsumerCore>((core) => {
+  void closeCore(core, 10_000, new Set()).catch(() => {});
 });
 
 /**
@@ -101,7 +103,7 @@ export class Consumer {
     });
     core.results = core.native.addQueue();
     this.#core = core;
-    registry.register(this, { core, close: () => closeCore(core, 10_000, new Set()) }, this);
+    registry.register(this, core, this);
     if (options.topics) this.#track(this.subscribe(options.topics)).catch((e) => this.#emitter.emit("error", e));
     if (options.assignment) this.#track(this.assign(options.assignment)).catch((e) => this.#emitter.emit("error", e));
   }
