@@ -51,6 +51,8 @@ const SMOKE = flag("--smoke");
 const SWEEP = flag("--sweep");
 const RSS_TOTAL = num("--rss", 0);
 const RSS_EVERY = num("--rss-every", 1_000_000);
+/** --gc (RSS run): a full garbage collection before each sample (Deno: run with --v8-flags=--expose-gc). */
+const GC = flag("--gc");
 const REPS = num("--reps", SMOKE ? 1 : 3);
 const BATCH = num("--batch", 1_000);
 const COUNT = num("--count", 0);
@@ -60,8 +62,36 @@ const ALL_MODES = ["batch-copy", "batch-zc", "read", "iter"] as const;
 type Mode = typeof ALL_MODES[number];
 const MODES = opt("--modes", SWEEP ? "batch-copy,batch-zc" : ALL_MODES.join(",")).split(",") as Mode[];
 for (const m of MODES) if (!ALL_MODES.includes(m)) throw new TypeError(`--modes: unknown mode "${m}"`);
+/**
+ * librdkafka's prefetch queue. "big" (default): room for the whole data set, so the
+ * figures measure the client, not librdkafka 2.0.2's fetch backoff: a partition
+ * whose queue reached `queued.min.messages` (100 000) or `queued.max.messages.kbytes`
+ * (64 MiB) is not fetched again until its broker thread wakes, up to 1 s later
+ * (confluentinc/librdkafka#2879; `fetch.queue.backoff.ms` from 2.2.0). "default":
+ * librdkafka's defaults, stalls included. Same settings in consume.c.
+ */
+const QUEUE = opt("--queue", "big");
+if (QUEUE !== "big" && QUEUE !== "default") throw new TypeError(`--queue must be "big" or "default"`);
+const QUEUE_CONF: Record<string, number> = QUEUE === "big"
+  ? { "queued.min.messages": 10_000_000, "queued.max.messages.kbytes": 2_097_151 }
+  : {};
 /** No message for this long ends a run with an error (a stall, not a slow run). */
 const STALL_MS = 30_000;
+/**
+ * --yield: the reading loop awaits a macrotask (setImmediate) after every batch, or
+ * every --batch messages with read/iter, so timers and I/O run in between however
+ * many messages are queued. Without it the loop is the plain `while (…) await
+ * consumer.readBatch(…)` an application writes.
+ */
+const YIELD = flag("--yield");
+/**
+ * --prefill MS: wait this long after assign() before reading, so librdkafka has the
+ * data set in its prefetch queue (with --queue big) and the clock measures only the
+ * client taking messages out: its cost per message, without the fetch pipeline.
+ * The sweep does this by default (1 000 ms), to compare copy and zero-copy alone.
+ */
+const PREFILL = num("--prefill", SWEEP ? 1_000 : 0);
+const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Messages per run: about 100-200 MB of values (1 M of 100 B), or tiny with --smoke.
@@ -69,7 +99,7 @@ const STALL_MS = 30_000;
  */
 function countFor(size: number): number {
   if (COUNT > 0) return COUNT;
-  if (SMOKE) return size <= 1024 ? 5_000 : 500;
+  if (SMOKE) return size <= 1024 ? 5_000 : 2_500;
   if (size <= 100) return 1_000_000;
   return Math.max(400, Math.min(1_000_000, Math.floor((SWEEP ? 1.5e8 : 2e8) / size)));
 }
@@ -114,7 +144,12 @@ function startLagMonitor(): () => Lag {
     // The sample still pending is the lag up to now (a loop that never let the timer run).
     late.push(Math.max(0, performance.now() - due));
     late.sort((a, b) => a - b);
-    return { p50: quantile(late, 0.5), p99: quantile(late, 0.99), max: late[late.length - 1] ?? 0, samples: late.length };
+    return {
+      p50: quantile(late, 0.5),
+      p99: quantile(late, 0.99),
+      max: late[late.length - 1] ?? 0,
+      samples: late.length,
+    };
   };
 }
 
@@ -179,13 +214,12 @@ async function prepare(size: number, count: number): Promise<Data> {
   return { bootstrap, topic, partitions, count, size, close };
 }
 
-function newConsumer(d: Data, mode: Mode, copyThreshold?: number): Promise<Consumer> {
+function newConsumer(d: Data, mode: Mode): Promise<Consumer> {
   const options: ConsumerOptions = {};
-  if (copyThreshold !== undefined) options.copyThreshold = copyThreshold;
-  else if (mode === "batch-copy") options.copyThreshold = Infinity;
+  if (mode === "batch-copy") options.copyThreshold = Infinity;
   else if (mode === "batch-zc") options.copyThreshold = 0;
   // read and iter: the default threshold (what a user gets without choosing).
-  const c = new Consumer({ "bootstrap.servers": d.bootstrap }, options);
+  const c = new Consumer({ "bootstrap.servers": d.bootstrap, ...QUEUE_CONF }, options);
   return c.assign(Array.from({ length: d.partitions }, (_, p) => ({ topic: d.topic, partition: p, offset: 0n })))
     .then(() => c);
 }
@@ -198,9 +232,10 @@ interface Run {
 }
 
 /**
- * Reads `count` messages with one mode; calls `each(n)` after every message handled.
- * Returns the time the first delivery arrived and how many messages it had: the
- * rate counts from the first delivery to the last message, as consume.c does.
+ * Reads `count` messages with one mode, checking nothing is lost (the byte total),
+ * and calls `onFirst` when the first delivery arrives. Returns that time and how
+ * many messages it held: the rate counts from the first delivery to the last
+ * message, as consume.c does.
  */
 async function readAll(
   c: Consumer,
@@ -226,6 +261,7 @@ async function readAll(
       if (firstAt === 0) first(batch.length);
       for (const m of batch) take(m);
       n += batch.length;
+      if (YIELD) await nextMacrotask();
     }
   } else if (mode === "read") {
     while (n < count) {
@@ -233,21 +269,23 @@ async function readAll(
       if (m === null) throw new Error(`read: no message for ${STALL_MS} ms after ${n} of ${count}`);
       if (firstAt === 0) first(1);
       take(m);
-      n++;
+      if (++n % BATCH === 0 && YIELD) await nextMacrotask();
     }
   } else {
     for await (const m of c) {
       if (firstAt === 0) first(1);
       take(m);
       if (++n >= count) break;
+      if (YIELD && n % BATCH === 0) await nextMacrotask();
     }
     if (n < count) throw new Error(`iter: the loop ended after ${n} of ${count}`);
   }
   return { firstAt, firstLen, bytes };
 }
 
-async function consumeRun(d: Data, mode: Mode, count: number, copyThreshold?: number): Promise<Run> {
-  const c = await newConsumer(d, mode, copyThreshold);
+async function consumeRun(d: Data, mode: Mode, count: number): Promise<Run> {
+  const c = await newConsumer(d, mode);
+  if (PREFILL > 0) await new Promise((r) => setTimeout(r, PREFILL));
   try {
     let stop: (() => Lag) | undefined;
     const r = await readAll(c, mode, count, () => (stop = startLagMonitor()));
@@ -255,7 +293,8 @@ async function consumeRun(d: Data, mode: Mode, count: number, copyThreshold?: nu
     const lag = stop!();
     const rss = proc.memoryUsage().rss;
     if (r.bytes !== count * d.size) throw new Error(`${mode}: read ${r.bytes} bytes, expected ${count * d.size}`);
-    const rate = (count - r.firstLen) / (ms / 1000);
+    // NaN when the first delivery held every message (nothing left to time).
+    const rate = count > r.firstLen ? (count - r.firstLen) / (ms / 1000) : NaN;
     return { rate, mbps: rate * d.size / 1e6, lag, rss };
   } finally {
     await c.close();
@@ -294,7 +333,16 @@ const what = RSS_TOTAL > 0 ? "RSS run" : SWEEP ? "copyThreshold sweep" : "";
 console.log(`# kafka-fast consume benchmark${SMOKE ? " (smoke)" : ""}${what ? `: ${what}` : ""}`);
 console.log(`runtime: ${runtime}; librdkafka ${librdkafkaVersion()}; ${REPS} rep(s), medians shown`);
 console.log(
-  `cluster: ${external ? `external ${external}` : "MockCluster (in-process, TCP), a fresh one per value size"}`,
+  `cluster: ${external ? `external ${external}` : "MockCluster (in-process, TCP), a fresh one per value size"}; ` +
+    `prefetch queue: ${
+      QUEUE === "big" ? "big (queued.min.messages 10M, queued.max.messages.kbytes 2097151)" : "librdkafka defaults"
+    }`,
+);
+if (PREFILL > 0) console.log(`prefill: reading starts ${PREFILL} ms after assign() (the client's cost alone)`);
+console.log(
+  YIELD
+    ? `reading loop: awaits a macrotask after every batch (every ${BATCH} messages with read/iter)`
+    : "reading loop: plain await, no macrotask of its own",
 );
 const idle = startLagMonitor();
 await new Promise((r) => setTimeout(r, SMOKE ? 100 : 500));
@@ -327,7 +375,7 @@ async function throughputRuns(): Promise<void> {
   }
   if (SWEEP) return printSweep(rows);
   printTable(
-    ["value", "mode", "msgs/run", "msg/s", "MB/s", "lag p50 ms", "lag p99 ms", "lag max ms", "RSS MiB"],
+    ["value", "mode", "msgs/run", "msg/s", "MB/s", "lag p50 ms", "lag p99 ms", "lag max ms", "timers", "RSS MiB"],
     rows.map(({ size, count, mode, run }) => [
       sizeName(size),
       mode,
@@ -337,6 +385,7 @@ async function throughputRuns(): Promise<void> {
       run.lag.p50.toFixed(2),
       run.lag.p99.toFixed(1),
       run.lag.max.toFixed(1),
+      fmtInt(run.lag.samples),
       mib(run.rss).toFixed(0),
     ]),
     2,
@@ -363,7 +412,11 @@ function printSweep(rows: { size: number; count: number; mode: Mode; run: Run }[
       `${ratio.toFixed(2)}x`,
     ]);
   }
-  printTable(["value", "msgs/run", "copy msg/s", "copy MB/s", "zero-copy msg/s", "zero-copy MB/s", "zc / copy"], body, 1);
+  printTable(
+    ["value", "msgs/run", "copy msg/s", "copy MB/s", "zero-copy msg/s", "zero-copy MB/s", "zc / copy"],
+    body,
+    1,
+  );
   console.log(
     threshold === undefined
       ? "\nzero-copy was not ahead at the largest size measured"
@@ -371,12 +424,22 @@ function printSweep(rows: { size: number; count: number; mode: Mode; run: Run }[
   );
 }
 
+function collect(): void {
+  const gg = globalThis as unknown as { Bun?: { gc(full: boolean): void }; gc?: () => void };
+  if (gg.Bun) gg.Bun.gc(true);
+  else if (gg.gc) gg.gc();
+  else throw new Error("--gc needs a GC hook: run Deno with --v8-flags=--expose-gc");
+}
+
 /** Reads RSS_TOTAL messages per mode, seeking back to offset 0 at the end of the data; RSS every RSS_EVERY. */
 async function rssRun(): Promise<void> {
   const size = SIZES[0];
   const count = Math.min(countFor(size), RSS_TOTAL);
   const d = await prepare(size, count);
-  console.log(`${fmtInt(count)} messages of ${sizeName(size)} on ${d.partitions} partitions, read again and again`);
+  console.log(
+    `${fmtInt(count)} messages of ${sizeName(size)} on ${d.partitions} partitions, read again and again ` +
+      `(seek to offset 0 at the end)${GC ? "; a full GC before each sample" : ""}`,
+  );
   try {
     for (const mode of MODES) {
       const c = await newConsumer(d, mode);
@@ -384,6 +447,7 @@ async function rssRun(): Promise<void> {
       const t0 = performance.now();
       const samples: string[][] = [];
       const sample = (n: number) => {
+        if (GC) collect();
         const m = proc.memoryUsage();
         samples.push([
           fmtInt(n),

@@ -128,6 +128,12 @@ if [ ${#@} -eq 0 ] && [[ " $TIERS " == *" mock "* ]]; then
   smoke "deno demo --count 20000" env -u KAFKA_BOOTSTRAP $DENO run -A examples/demo.ts --count 20000
   smoke "bun bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/produce.ts --smoke
   smoke "deno bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/produce.ts --smoke
+  smoke "bun consume bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/consume.ts --smoke
+  smoke "deno consume bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/consume.ts --smoke
+  smoke "bun consume bench --smoke --rss" env -u KAFKA_BOOTSTRAP $BUN bench/consume.ts --smoke --rss 20000 \
+    --rss-every 10000 --modes batch-zc,iter
+  smoke "deno consume bench --smoke --rss" env -u KAFKA_BOOTSTRAP $DENO run -A bench/consume.ts --smoke --rss 20000 \
+    --rss-every 10000 --modes batch-zc,iter
 fi
 
 if [ ${#kafka_files[@]} -gt 0 ]; then

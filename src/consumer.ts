@@ -118,8 +118,12 @@ export class Consumer {
     return this.#core.closing;
   }
 
-  #check(): void {
-    if (this.#core.closing) throw new ClosedError("consumer");
+  /**
+   * Throws after close. Offset calls stay allowed while close() runs (until the
+   * handle is destroyed), so an `onRebalance` hook can commit the final revoke.
+   */
+  #check(offsets = false): void {
+    if (offsets ? this.#core.native.closed : this.#core.closing) throw new ClosedError("consumer");
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
@@ -326,7 +330,7 @@ export class Consumer {
    */
   commit(what?: Message | readonly (Message | TopicPartitionOffset)[]): Promise<TopicPartitionOffset[]> {
     try {
-      this.#check();
+      this.#check(true);
       if (!this.#grouped) throw new ConfigError("group.id", "commit() needs a group.id");
     } catch (e) {
       return Promise.reject(e);
@@ -358,7 +362,7 @@ export class Consumer {
    * ```
    */
   storeOffsets(what: readonly (Message | TopicPartitionOffset)[]): void {
-    this.#check();
+    this.#check(true);
     const list = toList(nextOffsets(what, "storeOffsets"));
     try {
       const err: number = rd().rd_kafka_offsets_store(this.#core.native.rk, list);
@@ -384,7 +388,7 @@ export class Consumer {
     partitions?: readonly TopicPartition[],
     options: { timeoutMs?: number } = {},
   ): Promise<TopicPartitionOffset[]> {
-    this.#check();
+    this.#check(true);
     const tps = partitions ?? this.assignment();
     checkPartitions(tps, "committed");
     const list = toList(tps);
@@ -408,7 +412,7 @@ export class Consumer {
    * ```
    */
   position(partitions?: readonly TopicPartition[]): TopicPartitionOffset[] {
-    this.#check();
+    this.#check(true);
     const tps = partitions ?? this.assignment();
     checkPartitions(tps, "position");
     const list = toList(tps);

@@ -26,7 +26,7 @@ import {
   type RebalanceEvent,
   type TopicPartition,
 } from "../src/mod.ts";
-import { clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
+import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 import { sleep } from "./helpers/runtime.ts";
 
 const uid = () => crypto.randomUUID().replaceAll("-", "");
@@ -52,6 +52,7 @@ class GroupLog {
   readonly reads = new Map<string, string[]>();
   /** Messages delivered for a partition not in the reader's assignment() at that moment. */
   readonly foreign: string[] = [];
+  readonly values: [string, string][] = [];
   total = 0;
   record(who: string, topic: string, partition: number, offset: bigint, assigned: TopicPartition[], value: string) {
     const k = key(partition, offset);
@@ -62,8 +63,11 @@ class GroupLog {
     if (!assigned.some((t) => t.topic === topic && t.partition === partition)) {
       this.foreign.push(`${who} read ${topic}[${k}] with assignment ${sorted(assigned).join(",")}`);
     }
-    const want = produced.get(`${topic}/${k}`);
-    if (value !== want) this.foreign.push(`${who} read ${k} with value ${value}, sent ${want}`);
+    this.values.push([`${topic}/${k}`, value]);
+  }
+  /** Values read that differ from what was sent (checked once every send has its report). */
+  wrongValues(): string[] {
+    return this.values.filter(([k, v]) => produced.get(k) !== v).map(([k, v]) => `${k}: ${v} (${produced.get(k)})`);
   }
   duplicates(): string[] {
     return [...this.reads].filter(([, who]) => who.length > 1).map(([k, who]) => `${k} by ${who.join("+")}`);
@@ -103,18 +107,29 @@ class Reader {
   }
 }
 
+/**
+ * A group member's configuration. The mock cluster waits `session.timeout.ms` - 1 s for
+ * the members of a stable group to rejoin before it completes a rebalance (45 s with
+ * librdkafka's default), so the session is short there; 6 s is the real broker's minimum.
+ * Frequent heartbeats let members notice a rebalance soon.
+ */
+function groupConfig(bootstrap: string, group: string, extra: ClientConfig = {}): ClientConfig {
+  return {
+    "bootstrap.servers": bootstrap,
+    "group.id": group,
+    "auto.offset.reset": "earliest",
+    "session.timeout.ms": clusterKind() === "mock" ? 3_000 : 6_000,
+    "heartbeat.interval.ms": 300,
+    ...extra,
+  };
+}
+
 /** A group member whose hook commits the stored offsets on every revoke, and that records its events. */
 function member(bootstrap: string, group: string, topics: (string | RegExp)[], extra: ClientConfig = {}) {
   const events: RebalanceEvent[] = [];
   const hookErrors: unknown[] = [];
   const errors: KafkaError[] = [];
-  const consumer: Consumer = new Consumer({
-    "bootstrap.servers": bootstrap,
-    "group.id": group,
-    "auto.offset.reset": "earliest",
-    "enable.auto.commit": false,
-    ...extra,
-  }, {
+  const consumer: Consumer = new Consumer(groupConfig(bootstrap, group, { "enable.auto.commit": false, ...extra }), {
     topics,
     onRebalance: async (e) => {
       if (e.type !== "revoke") return;
@@ -129,6 +144,31 @@ function member(bootstrap: string, group: string, topics: (string | RegExp)[], e
   consumer.on("rebalance", (e) => events.push(e));
   consumer.on("error", (e) => errors.push(e));
   return { consumer, events, hookErrors, errors };
+}
+
+/**
+ * Replays rebalance events on a member's assignment `from` and returns the result;
+ * fails when an event does not fit the protocol: eager revokes everything it has and
+ * assigns only to an empty assignment; cooperative revokes only what it has and
+ * assigns only what it has not. (A join may take more than one round.)
+ */
+function replay(from: readonly string[], events: readonly RebalanceEvent[], protocol: string): string[] {
+  const now = new Set(from);
+  for (const e of events) {
+    const parts = sorted(e.partitions);
+    const was = [...now].sort((x, y) => x.localeCompare(y));
+    if (e.type === "revoke") {
+      if (protocol === "EAGER") assert.deepEqual(parts, was, "an eager revoke takes everything");
+      for (const p of parts) assert.ok(now.delete(p), `revoke of ${p}, not assigned (had ${was})`);
+    } else {
+      if (protocol === "EAGER") assert.deepEqual(was, [], "an eager assign comes after a revoke");
+      for (const p of parts) {
+        assert.ok(!now.has(p), `assign of ${p}, already assigned`);
+        now.add(p);
+      }
+    }
+  }
+  return [...now].sort((x, y) => x.localeCompare(y));
 }
 
 /** Sends `perPartition` messages to each partition; returns their keys (`partition@offset`). */
@@ -177,6 +217,8 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
   for (const strategy of ["eager", "cooperative-sticky"] as const) {
     const extra: ClientConfig = strategy === "eager" ? {} : { "partition.assignment.strategy": "cooperative-sticky" };
     const protocol = strategy === "eager" ? "EAGER" : "COOPERATIVE";
+    /** Errors as text, for a readable diff. */
+    const texts = (errors: unknown[]) => errors.map((e) => e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
     it(`${strategy}: two members split the partitions; when one closes the other takes all; nothing lost or read twice`, async () => {
       const topic = await newTopic(4);
@@ -195,6 +237,14 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
       open.push(a.consumer);
       const ra = new Reader(a.consumer, "A", log);
       await until(() => a.consumer.assignment().length === 4 && readAll(), () => `A to read phase 1 (${missing()})`);
+      if (cluster.kind === "mock") {
+        // The mock refuses every OffsetCommit while its group is joining
+        // (REBALANCE_IN_PROGRESS; seen in librdkafka 2.0.2's cgrp debug log), so A's
+        // commit on the revoke that B's join causes would fail and B would read phase 1
+        // again. A real broker accepts commits of the current generation until the
+        // rebalance completes: there the revoke hook commits. Here it finds nothing new.
+        await a.consumer.commit();
+      }
       assert.deepEqual(sorted(a.consumer.assignment()), sorted(all));
       assert.equal(a.events.length, 1);
       assert.equal(a.events[0].type, "assign");
@@ -213,27 +263,26 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
           new Set([...pa, ...pb]).size === 4;
       };
       await until(split, () => `a split: A ${sorted(a.consumer.assignment())} B ${sorted(b.consumer.assignment())}`);
-      const aParts = sorted(a.consumer.assignment());
-      const bParts = sorted(b.consumer.assignment());
+      let aParts = sorted(a.consumer.assignment());
+      let bParts = sorted(b.consumer.assignment());
       assert.deepEqual([...aParts, ...bParts].sort((x, y) => x.localeCompare(y)), sorted(all));
 
-      // A's events for B's join: eager revokes everything and assigns again; cooperative
-      // revokes only what moves to B and keeps the rest without a new assign.
+      // The events of B's join: eager revokes everything and assigns again (first a
+      // revoke, last an assign); cooperative revokes only what moves to B.
       const aJoin = a.events.slice(aEventsBeforeB);
       for (const e of [...aJoin, ...b.events]) {
         assert.equal(e.protocol, protocol);
         assert.equal(e.lost, false);
       }
+      assert.equal(aJoin[0]?.type, "revoke");
+      assert.deepEqual(replay(sorted(all), aJoin, protocol), aParts);
+      assert.deepEqual(replay([], b.events, protocol), bParts);
       if (strategy === "eager") {
-        assert.deepEqual(aJoin.map((e) => e.type), ["revoke", "assign"]);
-        assert.deepEqual(sorted(aJoin[0].partitions), sorted(all));
-        assert.deepEqual(sorted(aJoin[1].partitions), aParts);
+        assert.equal(aJoin.at(-1)?.type, "assign");
       } else {
-        assert.deepEqual(aJoin.map((e) => e.type), ["revoke"]);
-        assert.deepEqual(sorted(aJoin[0].partitions), bParts, "only the partitions that move are revoked");
+        const revoked = new Set(aJoin.flatMap((e) => e.type === "revoke" ? sorted(e.partitions) : []));
+        for (const p of aParts) assert.ok(!revoked.has(p), `A kept ${p} through the rebalance`);
       }
-      assert.deepEqual(b.events.map((e) => e.type), ["assign"]);
-      assert.deepEqual(sorted(b.events[0].partitions), bParts);
 
       // Phase 2: each member reads only its own partitions.
       const aReadBefore = ra.read;
@@ -241,18 +290,30 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
       add(await produce(producer, topic, 4, 50));
       await until(readAll, () => `phase 2 to be read (${missing()})`);
       assert.ok(ra.read > aReadBefore && rb.read > bReadBefore, "both members read phase 2");
-      for (const p of rb.count.keys()) assert.ok(bParts.includes(`${topic}[${p}]`), `B read partition ${p}`);
-      assert.deepEqual(log.foreign, []);
+      assert.deepEqual(log.foreign, [], "every message was read by the member it was assigned to");
 
       // Phase 3 stays unread on B's partitions: B stops reading (its phase-2 offsets are
       // stored but not committed: only the revoke at close commits them) and closes.
       await rb.stop();
-      add(await produce(producer, topic, 4, 50));
+      // (A group may take another round after the split: take the assignment as it is now.)
+      aParts = sorted(a.consumer.assignment());
+      bParts = sorted(b.consumer.assignment());
+      assert.equal(aParts.length + bParts.length, 4);
+      const phase3 = await produce(producer, topic, 4, 50);
+      add(phase3);
+      const onA = phase3.filter((k) => aParts.includes(`${topic}[${k.split("@")[0]}]`));
+      await until(() => onA.every((k) => log.reads.has(k)), () => "A to read phase 3 on its partitions");
+      if (cluster.kind === "mock") {
+        // A's revoke when B leaves falls into the mock's joining group too (see above):
+        // commit now, so A does not read its own messages again after its eager revoke.
+        await a.consumer.commit();
+      }
       const aEventsBeforeClose = a.events.length;
       await b.consumer.close();
-      assert.deepEqual(b.hookErrors, [], "B's commit on revoke at close succeeded");
-      assert.deepEqual(b.events.map((e) => e.type), ["assign", "revoke"]);
-      assert.deepEqual(sorted(b.events[1].partitions), bParts);
+      assert.deepEqual(texts(b.hookErrors), [], "B's commit on revoke at close succeeded");
+      const bClose = b.events.at(-1)!;
+      assert.equal(bClose.type, "revoke", "B revoked at close");
+      assert.deepEqual(sorted(bClose.partitions), bParts);
 
       // A takes every partition and reads what remains, from B's committed offsets.
       await until(
@@ -262,25 +323,24 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
       await until(readAll, () => `phase 3 to be read (${missing()})`);
       await sleep(500); // anything read twice would come now, right behind the rest
       const aClose = a.events.slice(aEventsBeforeClose);
-      if (strategy === "eager") {
-        assert.deepEqual(aClose.map((e) => e.type), ["revoke", "assign"]);
-        assert.deepEqual(sorted(aClose[0].partitions), aParts);
-        assert.deepEqual(sorted(aClose[1].partitions), sorted(all));
-      } else {
-        assert.deepEqual(aClose.map((e) => e.type), ["assign"], "A keeps its partitions and gets B's added");
-        assert.deepEqual(sorted(aClose[0].partitions), bParts);
-      }
       for (const e of aClose) assert.equal(e.protocol, protocol);
+      assert.deepEqual(replay(aParts, aClose, protocol), sorted(all));
+      if (strategy === "eager") {
+        assert.equal(aClose[0]?.type, "revoke");
+      } else {
+        assert.deepEqual(aClose.filter((e) => e.type === "revoke"), [], "A keeps its partitions, B's are added");
+      }
       assert.deepEqual(sorted(a.consumer.assignment()), sorted(all));
 
       await ra.stop();
       await a.consumer.close();
-      assert.deepEqual(a.hookErrors, []);
+      assert.deepEqual(texts(a.hookErrors), [], "A's commits on revoke succeeded");
       assert.deepEqual(log.foreign, []);
+      assert.deepEqual(log.wrongValues(), []);
       assert.deepEqual(log.duplicates(), [], "no message read twice by the group");
       assert.equal(log.reads.size, expected.size, "no message lost and nothing unexpected");
       assert.equal(log.total, expected.size);
-      assert.deepEqual([...a.errors, ...b.errors].map((e) => e.message), []);
+      assert.deepEqual(texts([...a.errors, ...b.errors]), []);
     });
   }
 
@@ -290,11 +350,7 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
     const order: string[] = [];
     let hookSettledAt = -1;
     const events: RebalanceEvent[] = [];
-    const c = new Consumer({
-      "bootstrap.servers": bootstrap,
-      "group.id": `grp-${uid()}`,
-      "auto.offset.reset": "earliest",
-    }, {
+    const c = new Consumer(groupConfig(bootstrap, `grp-${uid()}`), {
       onRebalance: async (e) => {
         order.push(`hook ${e.type} start (assignment ${c.assignment().length})`);
         await sleep(300);
@@ -325,7 +381,9 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
     assert.deepEqual(sorted(e.partitions), sorted([{ topic, partition: 0 }, { topic, partition: 1 }]));
     assert.deepEqual(sorted(c.assignment()), sorted(e.partitions));
 
-    // unsubscribe revokes through the hook too, and assignment() follows.
+    // The application reads nothing more for now: rebalances still arrive while it is
+    // idle (the consumer keeps what was fetched aside, unread). unsubscribe revokes
+    // through the hook too, and assignment() follows.
     order.length = 0;
     await c.unsubscribe();
     await until(() => order.includes("hook revoke end"), () => `the revoke hook (${order.join(", ")})`);
@@ -335,14 +393,27 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
     assert.deepEqual(sorted(events[1].partitions), sorted(e.partitions));
     assert.deepEqual(c.assignment(), []);
 
-    // Join again, then close: close resolves only after the revoke hook settled.
+    // Join again (still without reading): the assign arrives too. Auto-commit committed
+    // the first message at the revoke, and the 9 left unread were never stored, so the
+    // group reads exactly those 9 now.
     order.length = 0;
     await c.subscribe([topic]);
     await until(() => order.includes("hook assign end"), () => `the second assign (${order.join(", ")})`);
-    await sleep(50);
+    assert.deepEqual(order, ["event assign", "hook assign start (assignment 0)", "hook assign end"]);
+    const rest = new Set<string>();
+    for (let got = 0; got < 9; got++) {
+      const r = await c.read({ timeoutMs: 15_000 });
+      assert.ok(r !== null, `message ${got + 2} of 10 arrived`);
+      rest.add(key(r.partition, r.offset));
+    }
+    assert.equal(rest.size, 9, "nine different messages");
+    assert.ok(!rest.has(key(m.partition, m.offset)), "the first message is not read again");
+    assert.equal(await c.read({ timeoutMs: 300 }), null, "and nothing more");
+
+    // close resolves only after the revoke hook settled.
     await c.close();
     order.push("closed");
-    assert.deepEqual(order.slice(-4), [
+    assert.deepEqual(order.slice(3), [
       "event revoke",
       "hook revoke start (assignment 0)",
       "hook revoke end",
@@ -360,12 +431,9 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
     await produce(producer, early, 1, 2);
     const seen = new Map<string, number>();
     const events: RebalanceEvent[] = [];
-    const c = new Consumer({
-      "bootstrap.servers": bootstrap,
-      "group.id": `grp-${uid()}`,
-      "auto.offset.reset": "earliest",
-      "topic.metadata.refresh.interval.ms": 1000,
-    }, { topics: [new RegExp(`^${pa}-.*`), `^${pb}-.*`] });
+    const c = new Consumer(groupConfig(bootstrap, `grp-${uid()}`, { "topic.metadata.refresh.interval.ms": 1000 }), {
+      topics: [new RegExp(`^${pa}-.*`), `^${pb}-.*`],
+    });
     open.push(c);
     c.on("rebalance", (e) => events.push(e));
     const reader = (async () => {
@@ -381,7 +449,7 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
       }
     })();
     const got = (t: string) => seen.get(t) ?? 0;
-    await until(() => got(early) === 3, () => `the early topic (${[...seen]})`);
+    await until(() => got(early) === 2, () => `the early topic (${[...seen]})`);
 
     // Created after subscribing: one per pattern.
     const lateA = `${pa}-late`;
@@ -390,11 +458,11 @@ describe(`Consumer groups (${clusterLabel()})`, () => {
     await cluster.createTopic(lateB, { partitions: 1 });
     await produce(producer, lateA, 2, 3);
     await produce(producer, lateB, 1, 3);
-    await until(() => got(lateA) === 8 && got(lateB) === 4, () => `the late topics (${[...seen]})`, 45_000);
+    await until(() => got(lateA) === 6 && got(lateB) === 3, () => `the late topics (${[...seen]})`, 45_000);
     const assigned = new Set(c.assignment().map((t) => t.topic));
     assert.deepEqual([...assigned].sort(), [early, lateA, lateB].sort());
     assert.equal(got(other), 0, "a topic no pattern matches is not read");
-    assert.equal(got(early), 3);
+    assert.equal(got(early), 2);
     assert.ok(events.some((e) => e.type === "assign" && e.partitions.some((p) => p.topic === lateB)));
     await c.close();
     await reader;

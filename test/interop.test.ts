@@ -1,10 +1,26 @@
 /**
- * Interop: what kafka-fast produces, another client reads back intact. The other
- * client is `kcat` (Debian's package, its own librdkafka consumer, run as a child
- * process): keys, values with all 256 byte values (0x00 included), null versus
- * empty keys and values, repeated headers (same name twice, order kept, binary and
- * null header values) and timestamps, on the partition and offset the delivery
- * report named.
+ * Interop: what kafka-fast produces, another client reads back intact, and the
+ * other way round. The other client is `kcat` (Debian's package, its own librdkafka
+ * consumer and producer, run as a child process).
+ *
+ * kafka-fast → kcat: keys, values with all 256 byte values (0x00 included), null
+ * versus empty keys and values, repeated headers (same name twice, order kept,
+ * binary and null header values) and timestamps, on the partition and offset the
+ * delivery report named.
+ *
+ * kcat → kafka-fast (`kcat -P`, read back by the `Consumer` with `assign()`):
+ * - stdin split by multi-byte delimiters (`-D`, `-K`), so keys and values carry any
+ *   byte, 0x00 included, except the delimiter sequences; `-Z` turns an empty key or
+ *   value into null (a tombstone); without it they stay empty;
+ * - files (one message each, binary-safe), large enough for a zero-copy value;
+ * - `-H` headers on every message: a repeated name, a value with '=', a header
+ *   without value (null), an empty value, UTF-8;
+ * - timestamps: kcat 1.7.1 has no option for an explicit timestamp (it calls
+ *   `rd_kafka_producev` without one), so librdkafka stamps CreateTime at produce;
+ *   the Consumer must read the same timestamp as kcat's own consumer, and on a real
+ *   broker a topic with `message.timestamp.type=LogAppendTime` gives LogAppendTime.
+ * Every message the Consumer reads is also compared with kcat's `-J` view of the
+ * same partition and offset.
  *
  * Two kcat output formats, each decoded exactly:
  * - `-J` (JSON). kcat escapes control bytes (`\u0000`, `\n`, …) but writes every
@@ -27,9 +43,22 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
-import { type DeliveryReport, Producer, type ProducerMessage, type SendResult } from "../src/mod.ts";
-import { clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  Consumer,
+  type ConsumerOptions,
+  type DeliveryReport,
+  type Message,
+  type MessageHeader,
+  Producer,
+  type ProducerMessage,
+  type SendResult,
+} from "../src/mod.ts";
+import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 
 const KCAT = "kcat";
 const enc = new TextEncoder();
@@ -41,10 +70,11 @@ const ALL_BYTES_REVERSED = ALL_BYTES.slice().reverse();
 /** A header value with every byte `%h`-style formats trip over. */
 const AWKWARD = new Uint8Array([0x00, 0x2c, 0x3d, 0x0a, 0x22, 0x5c, 0x7f, 0x80, 0xff, 0x00]);
 
-/** Runs kcat to completion; resolves with its stdout bytes, rejects with its stderr. */
-function kcat(args: string[], timeoutMs = 30_000): Promise<Uint8Array> {
+/** Runs kcat to completion (with `input` on its stdin); resolves with its stdout bytes, rejects with its stderr. */
+function kcat(args: string[], timeoutMs = 30_000, input?: Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(KCAT, args, { stdio: [input ? "pipe" : "ignore", "pipe", "pipe"] });
+    if (input) child.stdin!.end(input);
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
     child.stdout!.on("data", (c: Uint8Array) => out.push(c));
@@ -296,3 +326,319 @@ describe(`Interop: kcat reads what kafka-fast produced (${clusterLabel()})`, () 
     }
   });
 });
+
+// --- kcat → kafka-fast ----------------------------------------------------------------
+
+/**
+ * Delimiters for `kcat -P`: as kcat's argument (`\xNN` escapes, each followed by a
+ * char that is not a hex digit, since kcat reads as many hex digits as there are)
+ * and as the bytes kcat makes of it. No 0x00: kcat keeps delimiters as C strings.
+ */
+const MSG_DELIM = { arg: "\\xfe#END#\\x01|", bytes: Uint8Array.from([0xfe, 0x23, 0x45, 0x4e, 0x44, 0x23, 0x01, 0x7c]) };
+const KEY_DELIM = { arg: "\\xff=KEY=\\x02|", bytes: Uint8Array.from([0xff, 0x3d, 0x4b, 0x45, 0x59, 0x3d, 0x02, 0x7c]) };
+
+/** One line of kcat's input: `key` undefined writes no key delimiter (kcat then sends no key). */
+interface KcatLine {
+  key?: Uint8Array | string;
+  value: Uint8Array | string;
+}
+
+function indexOfSeq(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** kcat's stdin for `-K KEY_DELIM.arg -D MSG_DELIM.arg`. */
+function delimited(lines: KcatLine[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const [i, l] of lines.entries()) {
+    const key = asBytes(l.key);
+    const value = asBytes(l.value)!;
+    for (const b of [key, value]) {
+      if (b) assert.equal(indexOfSeq(b, MSG_DELIM.bytes), -1, `line ${i} must not hold the message delimiter`);
+    }
+    if (key) assert.equal(indexOfSeq(key, KEY_DELIM.bytes), -1, `line ${i}: a key must not hold the key delimiter`);
+    if (key) parts.push(key, KEY_DELIM.bytes);
+    parts.push(value, MSG_DELIM.bytes);
+  }
+  return concat(parts);
+}
+
+/** Deterministic bytes (xorshift32): every byte value, no pattern kcat or a delimiter could hide behind. */
+function noise(len: number, seed: number): Uint8Array {
+  const out = new Uint8Array(len);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+const TSTYPE: Record<string, string> = { create: "CreateTime", logappend: "LogAppendTime", unknown: "NotAvailable" };
+const pos = (p: number, o: bigint) => `${p}/${o}`;
+
+/** Every message the Consumer read equals kcat's `-J` record at the same partition and offset. */
+function assertSameAsKcat(got: Message[], recs: KcatRecord[]): void {
+  assert.equal(got.length, recs.length, "the Consumer and kcat read the same number of messages");
+  const byPos = new Map(recs.map((r) => [pos(r.partition, r.offset), r]));
+  for (const m of got) {
+    const at = `${m.partition}/${m.offset}`;
+    const r = byPos.get(at);
+    assert.ok(r, `kcat has no message at ${at}`);
+    assert.deepEqual(m.key, r.key, `${at}: key as kcat reads it`);
+    assert.deepEqual(m.value, r.value, `${at}: value as kcat reads it`);
+    assert.deepEqual(m.headers, r.headers, `${at}: headers as kcat reads them`);
+    assert.equal(m.timestamp, r.ts, `${at}: timestamp as kcat reads it`);
+    assert.equal(m.timestampType, TSTYPE[r.tstype], `${at}: timestamp type as kcat reads it`);
+  }
+}
+
+describe(`Interop: kafka-fast reads what kcat produced (${clusterLabel()})`, () => {
+  let cluster: TestCluster;
+  let bootstrap: string;
+  let dir: string;
+
+  before(async () => {
+    cluster = await testCluster();
+    bootstrap = cluster.bootstrapServers;
+    dir = mkdtempSync(join(tmpdir(), "kafka-fast-interop-"));
+  });
+
+  after(async () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.close();
+  });
+
+  async function topicWith(partitions: number, config?: Record<string, string>): Promise<string> {
+    const t = newTopic();
+    await cluster.createTopic(t, { partitions, config });
+    return t;
+  }
+
+  /** `kcat -P` to `topic` with these extra arguments, `input` on stdin. */
+  const produce = (topic: string, args: string[], input?: Uint8Array) =>
+    kcat(["-b", bootstrap, "-P", "-t", topic, "-q", "-X", "log_level=3", ...args], 30_000, input);
+
+  /** kcat's own reading of the topic, to compare with. */
+  const kcatView = async (topic: string) =>
+    parseJson(
+      await kcat(["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-X", "log_level=3", "-J"]),
+    );
+
+  /**
+   * A fresh Consumer assigned every partition of `topic` from offset 0 reads `count`
+   * messages (then nothing more arrives within 300 ms); `inspect` sees them before
+   * the consumer closes. Returns them ordered by partition, then offset.
+   */
+  async function consumeAll(
+    topic: string,
+    partitions: number,
+    count: number,
+    options: ConsumerOptions = {},
+    inspect?: (msgs: Message[]) => void,
+  ): Promise<Message[]> {
+    await using consumer = new Consumer({ "bootstrap.servers": bootstrap }, options);
+    await consumer.assign(Array.from({ length: partitions }, (_, p) => ({ topic, partition: p, offset: 0n })));
+    const got: Message[] = [];
+    const deadline = Date.now() + 30_000;
+    while (got.length < count && Date.now() < deadline) {
+      got.push(...await consumer.readBatch({ maxMessages: count - got.length, timeoutMs: deadline - Date.now() }));
+    }
+    assert.equal(got.length, count, `the Consumer read ${got.length} of ${count} messages within 30 s`);
+    assert.equal(await consumer.read({ timeoutMs: 300 }), null, "no message beyond those kcat produced");
+    got.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+    inspect?.(got);
+    return got;
+  }
+
+  const HEADER_ARGS = ["-H", "trace=a", "-H", "trace=b", "-H", "eq=x=y", "-H", "nul", "-H", "empty=", "-H", "ü-name=ß"];
+  const HEADER_ARGS_LAST = ["-H", "trace=c"];
+  const HEADERS_EXPECTED: MessageHeader[] = [
+    ["trace", enc.encode("a")],
+    ["trace", enc.encode("b")],
+    ["eq", enc.encode("x=y")], // the first '=' ends the name
+    ["nul", null], // -H name: a header without value
+    ["empty", new Uint8Array(0)],
+    ["ü-name", enc.encode("ß")],
+    ["trace", enc.encode("c")],
+  ];
+
+  it("kcat -P -K/-D with -Z: binary keys and values, null keys, tombstones, headers in order, kcat's timestamps", async () => {
+    const topic = await topicWith(1);
+    const lines: KcatLine[] = [
+      { key: ALL_BYTES_REVERSED, value: ALL_BYTES },
+      { key: "", value: "null key" }, // -Z: an empty key is null
+      { key: "tombstone", value: "" }, // -Z: an empty value is null
+      { value: "no key delimiter" }, // no key at all
+      { key: "k4", value: concat([enc.encode("a"), KEY_DELIM.bytes, enc.encode("b")]) }, // only the first splits
+      { key: new Uint8Array([0, 0, 1]), value: new Uint8Array([0]) },
+      { key: "clé-ключ-🔑", value: "välue ✓ 😀" },
+      { key: AWKWARD, value: noise(5_000, 7) },
+    ];
+    const before = Date.now();
+    await produce(
+      topic,
+      ["-p", "0", "-Z", "-K", KEY_DELIM.arg, "-D", MSG_DELIM.arg, ...HEADER_ARGS, ...HEADER_ARGS_LAST],
+      delimited(lines),
+    );
+    const after = Date.now();
+    const got = await consumeAll(topic, 1, lines.length);
+    for (const [i, l] of lines.entries()) {
+      const m = got[i];
+      const at = `message ${i}`;
+      assert.equal(m.topic, topic);
+      assert.equal(m.partition, 0);
+      assert.equal(m.offset, BigInt(i), `${at}: offsets in the order kcat read its input`);
+      const key = asBytes(l.key);
+      const value = asBytes(l.value)!;
+      assert.deepEqual(m.key, key === null || key.length === 0 ? null : key, `${at}: key`);
+      assert.deepEqual(m.value, l.key !== undefined && value.length === 0 ? null : value, `${at}: value`);
+      assert.deepEqual(m.headers, HEADERS_EXPECTED, `${at}: headers, repeated names in order`);
+      assert.equal(m.header("trace"), m.headers[0][1], `${at}: header() finds the first of a repeated name`);
+      assert.equal(m.timestampType, "CreateTime", `${at}: librdkafka stamped CreateTime`);
+      assert.ok(
+        m.timestamp >= before - 1_000 && m.timestamp <= after + 1_000,
+        `${at}: timestamp ${m.timestamp} is now`,
+      );
+    }
+    assert.equal(got[2].value, null, "the tombstone's value is null");
+    assert.equal(got[2].text(), "", "text() of a tombstone is empty");
+    assertSameAsKcat(got, await kcatView(topic));
+  });
+
+  it("kcat -P -K/-D without -Z: an empty key or value stays empty, not null", async () => {
+    const topic = await topicWith(1);
+    const lines: KcatLine[] = [
+      { key: "", value: "empty key" },
+      { key: "empty value", value: "" },
+      { key: "", value: new Uint8Array([0]) },
+    ];
+    await produce(topic, ["-p", "0", "-K", KEY_DELIM.arg, "-D", MSG_DELIM.arg], delimited(lines));
+    const got = await consumeAll(topic, 1, lines.length);
+    assert.deepEqual(got[0].key, new Uint8Array(0));
+    assert.deepEqual(got[0].value, enc.encode("empty key"));
+    assert.deepEqual(got[1].key, enc.encode("empty value"));
+    assert.deepEqual(got[1].value, new Uint8Array(0));
+    assert.deepEqual(got[2].key, new Uint8Array(0));
+    assert.deepEqual(got[2].value, new Uint8Array([0]));
+    for (const m of got) assert.deepEqual(m.headers, [], "no -H, no headers");
+    assertSameAsKcat(got, await kcatView(topic));
+  });
+
+  it("kcat -P from files: one binary message per file; values above copyThreshold arrive zero-copy, intact", async () => {
+    const topic = await topicWith(1);
+    const values = [noise(300 * 1024, 1), ALL_BYTES, noise(70_000, 2), noise(65_536, 3), new Uint8Array([0])];
+    const files = values.map((v, i) => {
+      const f = join(dir, `value-${i}.bin`);
+      writeFileSync(f, v);
+      return f;
+    });
+    await produce(topic, ["-p", "0", "-k", "fixed-key", ...HEADER_ARGS, ...files]);
+    const check = (got: Message[], zeroCopyAbove: number) => {
+      for (const [i, v] of values.entries()) {
+        const m = got[i];
+        assert.equal(m.offset, BigInt(i), "files are produced in argument order");
+        assert.deepEqual(m.key, enc.encode("fixed-key"));
+        assert.deepEqual(m.headers, HEADERS_EXPECTED.slice(0, -1));
+        assert.equal(
+          m.zeroCopy,
+          v.length > zeroCopyAbove,
+          `value ${i} (${v.length} B): zero-copy above ${zeroCopyAbove}`,
+        );
+        assert.equal(m.value!.length, v.length);
+        assert.ok(Buffer.from(m.value!).equals(v), `value ${i} (${v.length} B) is byte for byte the file`);
+      }
+    };
+    // Default copyThreshold (64 KiB): the 300 KiB and 70 000 B values are views on librdkafka's memory.
+    await consumeAll(topic, 1, values.length, {}, (got) => {
+      check(got, 64 * 1024);
+      for (const m of got) m.release();
+    });
+    await consumeAll(topic, 1, values.length, { copyThreshold: Infinity }, (got) => check(got, Infinity));
+    const kept = await consumeAll(topic, 1, values.length, { copyThreshold: 0 }, (got) => check(got, 0));
+    // Zero-copy values still held at close() are copied out, so they stay readable.
+    for (const [i, v] of values.entries()) {
+      assert.equal(kept[i].zeroCopy, false, `value ${i} was copied out at close`);
+      assert.ok(Buffer.from(kept[i].value!).equals(v), `value ${i} intact after the consumer closed`);
+    }
+  });
+
+  it("5 000 keyed messages over 4 partitions: order per partition, one partition per key, as kcat reads them", async () => {
+    const topic = await topicWith(4);
+    const n = 5_000;
+    const input = enc.encode(Array.from({ length: n }, (_, i) => `user-${i % 16}\tseq-${i}\n`).join(""));
+    await produce(topic, ["-K", "\\t"], input);
+    const got = await consumeAll(topic, 4, n);
+    const seen = new Set<number>();
+    const keyPartition = new Map<string, number>();
+    const last = new Map<number, { offset: bigint; seq: number }>();
+    for (const m of got) {
+      const seq = Number(m.text().slice(4));
+      assert.ok(!seen.has(seq), `seq ${seq} read once`);
+      seen.add(seq);
+      assert.equal(m.keyText(), `user-${seq % 16}`);
+      const k = m.keyText()!;
+      if (keyPartition.has(k)) assert.equal(m.partition, keyPartition.get(k), `${k} stays on one partition`);
+      keyPartition.set(k, m.partition);
+      const prev = last.get(m.partition);
+      assert.equal(m.offset, prev ? prev.offset + 1n : 0n, `partition ${m.partition}: offsets without gaps`);
+      if (prev) assert.ok(seq > prev.seq, `partition ${m.partition}: seq ${seq} after ${prev.seq}, input order kept`);
+      last.set(m.partition, { offset: m.offset, seq });
+    }
+    assert.equal(seen.size, n);
+    assert.ok(last.size > 1, "the keys spread over partitions");
+    assertSameAsKcat(got, await kcatView(topic));
+  });
+});
+
+// A real broker only: the mock cluster has no topic configuration.
+if (clusterKind() === "kafka") {
+  describe(`Interop: kcat → kafka-fast on a LogAppendTime topic (${clusterLabel()})`, () => {
+    let cluster: TestCluster;
+
+    before(async () => {
+      cluster = await testCluster();
+    });
+
+    after(async () => {
+      await cluster?.close();
+    });
+
+    it("the broker's append time replaces kcat's CreateTime; the Consumer reports LogAppendTime", async () => {
+      const topic = newTopic();
+      await cluster.createTopic(topic, { partitions: 1, config: { "message.timestamp.type": "LogAppendTime" } });
+      const bootstrap = cluster.bootstrapServers;
+      const before = Date.now();
+      await kcat(["-b", bootstrap, "-P", "-t", topic, "-p", "0", "-q"], 30_000, enc.encode("a\nb\nc\n"));
+      const after = Date.now();
+      await using consumer = new Consumer({ "bootstrap.servers": bootstrap });
+      await consumer.assign([{ topic, partition: 0, offset: 0n }]);
+      const got: Message[] = [];
+      const deadline = Date.now() + 30_000;
+      while (got.length < 3 && Date.now() < deadline) {
+        got.push(...await consumer.readBatch({ maxMessages: 3 - got.length, timeoutMs: deadline - Date.now() }));
+      }
+      assert.deepEqual(got.map((m) => m.text()), ["a", "b", "c"]);
+      const recs = parseJson(
+        await kcat(["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-J"]),
+      );
+      for (const [i, m] of got.entries()) {
+        assert.equal(m.timestampType, "LogAppendTime", `message ${i}`);
+        assert.ok(
+          m.timestamp >= before - 1_000 && m.timestamp <= after + 1_000,
+          `message ${i}: broker time ${m.timestamp}`,
+        );
+        assert.equal(recs[i].tstype, "logappend");
+        assert.equal(m.timestamp, recs[i].ts, `message ${i}: the same time kcat reads`);
+      }
+    });
+  });
+}
