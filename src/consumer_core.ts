@@ -138,7 +138,7 @@ export class ConsumerCore implements EventSink {
     });
     this.#reads.push(r);
     if (this.#unreadHead < this.#unread.length) this.#handUnread();
-    this.native.drainNow();
+    this.native.drainInTurn();
     this.afterDrain();
     if (r.done) return p;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -552,11 +552,7 @@ export class ConsumerCore implements EventSink {
 
   /** Copies out every zero-copy value users still hold, so destroy cannot wait on them. */
   copyOutAll(): void {
-    for (const claim of [...this.claims]) {
-      const msg = claim.ref.deref();
-      if (msg) msg.copyOut();
-      else claim.free();
-    }
+    for (const claim of [...this.claims]) claim.copyOut();
   }
 }
 

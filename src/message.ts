@@ -28,31 +28,53 @@ const decoder = new TextDecoder();
 
 /**
  * One zero-copy message's claim on native memory. The consumer keeps the set of
- * its claims so `close()` can copy out what users still hold; the registry frees
- * the claim of a message the user dropped.
+ * its claims so `close()` can copy out what users still hold (into `copy`, which
+ * the message then returns); the registry frees the claim of a message the user
+ * dropped. A claim holds the view, never the message (no WeakRef on the hot
+ * path: V8 keeps a new WeakRef's target alive until the current job ends).
  */
 export class Claim {
   ev: Ptr | null;
   readonly bytes: number;
-  readonly ref: WeakRef<Message>;
+  view: Uint8Array | null;
+  /** The bytes copied out at the consumer's close. */
+  copy: Uint8Array | null = null;
   readonly owner: Set<Claim>;
-  constructor(ev: Ptr, bytes: number, message: Message, owner: Set<Claim>) {
+  constructor(ev: Ptr, bytes: number, view: Uint8Array, owner: Set<Claim>) {
     this.ev = ev;
     this.bytes = bytes;
-    this.ref = new WeakRef(message);
+    this.view = view;
     this.owner = owner;
     owner.add(this);
     addHeldBytes(bytes);
   }
 
-  /** Frees the native message once; safe to call again. */
+  /** Frees the native message once (detaching the view first); safe to call again. */
   free(): void {
     if (this.ev === null) return;
+    detach(this.view);
+    this.view = null;
     rd().rd_kafka_event_destroy(this.ev);
     this.ev = null;
     this.owner.delete(this);
     addHeldBytes(-this.bytes);
   }
+
+  /** Consumer close: keeps a copy of the bytes for the message, then frees. */
+  copyOut(): void {
+    if (this.ev === null) return;
+    this.copy = this.view === null ? null : this.view.slice();
+    registry.unregister(this);
+    this.free();
+  }
+}
+
+/**
+ * Detaching the ArrayBuffer turns every view on it into an empty one, so a
+ * reference kept past release() reads nothing instead of freed memory.
+ */
+function detach(v: Uint8Array | null): void {
+  if (v !== null && v.byteLength > 0) (v.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(0);
 }
 
 const registry = new FinalizationRegistry<Claim>((claim) => claim.free());
@@ -108,7 +130,7 @@ export class Message {
 
   /** Internal: makes this message the owner of a native message (zero-copy). @example `m.adopt(ev, len, claims)` */
   adopt(ev: Ptr, bytes: number, owner: Set<Claim>): void {
-    const claim = new Claim(ev, bytes, this, owner);
+    const claim = new Claim(ev, bytes, this.#value!, owner);
     this.#claim = claim;
     registry.register(this, claim, claim);
   }
@@ -123,8 +145,10 @@ export class Message {
    * ```
    */
   get value(): Uint8Array | null {
-    if (this.#value === null && this.#claim !== undefined) {
-      throw new ClosedError("message (released; copy the value before release() to keep it)");
+    const claim = this.#claim;
+    if (claim !== undefined) {
+      if (claim.copy !== null) return claim.copy; // copied out at the consumer's close
+      if (claim.ev === null) throw new ClosedError("message (released; copy the value before release() to keep it)");
     }
     return this.#value;
   }
@@ -183,29 +207,8 @@ export class Message {
     const claim = this.#claim;
     if (claim === undefined || claim.ev === null) return;
     registry.unregister(claim);
-    this.#detach();
-    claim.free();
-  }
-
-  /** Internal (consumer close): replaces the view by a copy, then frees the native message. */
-  copyOut(): void {
-    const claim = this.#claim;
-    if (claim === undefined || claim.ev === null) return;
-    registry.unregister(claim);
-    const v = this.#value;
-    const copy = v === null ? null : v.slice();
-    this.#detach();
-    this.#value = copy;
-    this.#claim = undefined;
-    claim.free();
-  }
-
-  #detach(): void {
-    const v = this.#value;
     this.#value = null;
-    // Detaching the ArrayBuffer turns every view on it into an empty one, so a
-    // reference kept past release() reads nothing instead of freed memory.
-    if (v !== null && v.byteLength > 0) (v.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(0);
+    claim.free();
   }
 
   [Symbol.dispose](): void {

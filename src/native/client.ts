@@ -104,6 +104,8 @@ export class NativeClient {
   #destroyed: Promise<void> | undefined;
   #sliceScheduled = false;
   #draining = false;
+  /** When the first synchronous drain of this macrotask began (-1: none yet). */
+  #turnStart = -1;
   #logOuts = offHeap(24);
   fatalError: KafkaError | undefined;
 
@@ -343,8 +345,27 @@ export class NativeClient {
     return this.#destroyed;
   }
 
-  /** Lets the owner serve events one last time before destroy (e.g. final reports). @example `client.drainNow()` */
-  drainNow(): void {
+  /**
+   * Drains at once, for a caller that just asked for events (a read), unless
+   * synchronous drains already ran SLICE_MS in this macrotask: a loop of awaited
+   * reads is one chain of microtasks, and without this limit it would never let
+   * timers or I/O run while a backlog lasts. Past the limit the drain waits for
+   * the next macrotask.
+   *
+   * @example
+   * ```ts
+   * client.drainInTurn();
+   * ```
+   */
+  drainInTurn(): void {
+    const now = performance.now();
+    if (this.#turnStart < 0) {
+      this.#turnStart = now;
+      setImmediate(() => (this.#turnStart = -1));
+    } else if (now - this.#turnStart >= SLICE_MS) {
+      this.#schedule();
+      return;
+    }
     this.#drain();
   }
 }
