@@ -45,6 +45,20 @@ export type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
 export type { ConsumerEvents, ConsumerOptions, ReadOptions } from "./consumer_ops.ts";
 export type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
 
+/**
+ * librdkafka stops fetching a partition for a fixed second once its prefetch
+ * queue reaches `queued.min.messages` (confluentinc/librdkafka#2879). A consumer
+ * slower than the fetcher then idles most of that second: measured 0.14 M msg/s
+ * instead of 0.9-1.1 M at 100 B. From 2.2.0 the pause is `fetch.queue.backoff.ms`;
+ * before, only a higher count threshold helps (the byte cap,
+ * `queued.max.messages.kbytes`, still bounds the memory).
+ */
+function fetchQueueDefaults(): Record<string, string> {
+  return (rd().rd_kafka_version() as number) >= 0x020200ff
+    ? { "fetch.queue.backoff.ms": "10" }
+    : { "queued.min.messages": "1000000" };
+}
+
 // The held value is the core alone: a closure made in the constructor would share
 // its context, which holds `this`, and the consumer could never be collected.
 const registry = new FinalizationRegistry<ConsumerCore>((core) => {
@@ -94,6 +108,7 @@ export class Consumer {
       events: EVENT.FETCH | EVENT.REBALANCE | EVENT.OFFSET_COMMIT,
       defaults: {
         "client.software.name": "kafka-fast",
+        ...fetchQueueDefaults(),
         ...(this.#grouped ? {} : { "enable.auto.commit": "false" }),
       },
       overrides: this.#grouped ? {} : { "group.id": `kafka-fast-unnamed-${crypto.randomUUID()}` },

@@ -36,7 +36,8 @@ export interface ConsumerOptions {
   assignment?: readonly (TopicPartition & { offset?: bigint })[];
   /**
    * Values longer than this many bytes are zero-copy views on librdkafka's memory
-   * (release them, or let the GC); shorter ones are copied. Default 65 536;
+   * (release them, or let the GC); shorter ones are copied. Default 16 384
+   * (measured: zero-copy pays from 4-16 KiB, by 3-7x from 32 KiB);
    * `Infinity` copies everything, 0 copies nothing.
    */
   copyThreshold?: number;
@@ -265,7 +266,7 @@ export function checkOptions(
     throw new TypeError("Consumer option onRebalance must be a function");
   }
   return {
-    copyThreshold: num("copyThreshold", 64 * 1024, 0),
+    copyThreshold: num("copyThreshold", 16 * 1024, 0),
     drainBudget: Math.floor(num("drainBudget", 2_000, 1)),
     readTimeoutMs: num("readTimeoutMs", 1_000, 0),
   };

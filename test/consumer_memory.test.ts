@@ -171,7 +171,7 @@ describe(`Consumer memory (${clusterLabel()})`, () => {
     await c.close();
   });
 
-  it("copy mode (copyThreshold Infinity) and the default threshold (64 KiB)", async () => {
+  it("copy mode (copyThreshold Infinity) and the default threshold (16 KiB)", async () => {
     const topic = await newTopic(1);
     const big = 70 * 1024;
     await producer.sendMulti([{ topic, value: payload(0, 1024) }, { topic, value: payload(1, big) }]);
