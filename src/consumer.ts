@@ -31,7 +31,7 @@ import {
   readTimeout,
   watermarks,
 } from "./consumer_ops.ts";
-import { backend, type Ptr, rd } from "./native/lib.ts";
+import { backend, cstr, type Ptr, rd } from "./native/lib.ts";
 import {
   destroyList,
   fromList,
@@ -599,6 +599,20 @@ export class Consumer {
   /** `await using consumer = new Consumer(…)` closes it at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Triggers a fatal error, as librdkafka's `rd_kafka_test_fatal_error` does, to
+   * test how an application handles one (waiting reads reject with it). Testing only.
+   *
+   * @example
+   * ```ts
+   * consumer.testFatalError(ErrorCode.FENCED_INSTANCE_ID, "test");
+   * ```
+   */
+  testFatalError(code: number, reason: string): void {
+    this.#check();
+    rd().rd_kafka_test_fatal_error(this.#core.native.rk, code, cstr(reason));
   }
 
   /** Listens to `error`, `log`, `stats`, `rebalance` or `eof`. @example `consumer.on("rebalance", (e) => console.log(e))` */

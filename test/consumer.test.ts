@@ -16,7 +16,15 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ClosedError, ConfigError, Consumer, type ConsumerOptions, type Message } from "../src/mod.ts";
+import {
+  ClosedError,
+  ConfigError,
+  Consumer,
+  type ConsumerOptions,
+  ErrorCode,
+  KafkaError,
+  type Message,
+} from "../src/mod.ts";
 import { clusterLabel } from "./helpers/cluster.ts";
 import { sleep } from "./helpers/runtime.ts";
 import { bytes, ConsumerFixture, offsetsOf, range, readN, utf8 } from "./helpers/consume.ts";
@@ -407,6 +415,26 @@ describe(`Consumer: reading (${clusterLabel()})`, () => {
     for await (const m of c) iterated.push(m);
     assert.deepEqual(iterated, []);
     assert.deepEqual(await c.stream().getReader().read(), { done: true, value: undefined });
+  });
+
+  it("a fatal error rejects waiting and later reads with it, emits error with fatal, and close() still returns", async () => {
+    const topic = await newTopic(1);
+    const c = consumer({}, { assignment: [{ topic, partition: 0, offset: 0n }] });
+    const errors: KafkaError[] = [];
+    c.on("error", (e) => errors.push(e));
+    const waiting = c.read({ timeoutMs: 30_000 });
+    const batch = c.readBatch({ maxMessages: 10, timeoutMs: 30_000 });
+    c.testFatalError(ErrorCode.FENCED_INSTANCE_ID, "fenced for a test");
+    for (const p of [waiting, batch]) {
+      await assert.rejects(p, (e: unknown) => e instanceof KafkaError && e.fatal && e.name === "FENCED_INSTANCE_ID");
+    }
+    await assert.rejects(c.read({ timeoutMs: 10 }), (e: unknown) => e instanceof KafkaError && e.fatal);
+    assert.equal(errors.filter((e) => e.fatal).length, 1, "one fatal error event");
+    assert.match(errors.find((e) => e.fatal)!.message, /fenced for a test/);
+    const t0 = performance.now();
+    await c.close({ timeoutMs: 10_000 });
+    assert.ok(performance.now() - t0 < 10_000, "close does not wait for a group it cannot leave");
+    assert.equal(c.closed, true);
   });
 
   it("misuse: bad read options, maxMessages, unknown options and properties", async () => {
