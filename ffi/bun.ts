@@ -220,6 +220,7 @@ export const backend: Backend = {
   isNull: (p) => !p,
   ptrOf: (bytes) => asPtr(ptr(bytes)),
   address: (p) => num(p),
+  addressBig: (p) => BigInt(num(p)),
   fromAddress: (a) => asPtr(a),
   readCString: (p) => (p ? new CString(num(p) as never).toString() : null),
   copyBytes(p, len) {

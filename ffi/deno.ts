@@ -136,6 +136,7 @@ export const backend: Backend = {
   isNull: (p) => p === null || p === undefined,
   ptrOf: (bytes) => asPtr(Deno.UnsafePointer.of(bytes as Uint8Array<ArrayBuffer>)),
   address: (p) => (p === null ? 0 : Number(Deno.UnsafePointer.value(raw(p)))),
+  addressBig: (p) => (p === null ? 0n : BigInt(Deno.UnsafePointer.value(raw(p)))),
   fromAddress: (a) => asPtr(Deno.UnsafePointer.create(BigInt(a))),
   readCString: (p) => (p === null ? null : Deno.UnsafePointerView.getCString(raw(p) as Deno.PointerObject)),
   copyBytes(p, len) {

@@ -95,6 +95,8 @@ export interface Backend {
   ptrOf(bytes: Uint8Array): Ptr;
   /** A pointer's address as a number (safe below 2^53, true on x86_64 user space). */
   address(p: Ptr): number;
+  /** A pointer's address as a BigInt, the fast form for 64-bit parameters (hot paths). */
+  addressBig(p: Ptr): bigint;
   /** The pointer at an address previously taken with {@link address}. */
   fromAddress(addr: number | bigint): Ptr;
   /** Reads a NUL-terminated UTF-8 string; `null` for a null pointer. */

@@ -244,9 +244,12 @@ export class Consumer {
    * if (m === null) console.log("read timeout");
    * ```
    */
-  async read(options: ReadOptions = {}): Promise<Message | null> {
-    const [m] = await this.#core.read(1, readTimeout(options, this.#readTimeout), options.signal);
-    return m ?? null;
+  read(options: ReadOptions = {}): Promise<Message | null> {
+    try {
+      return this.#core.readOne(readTimeout(options, this.#readTimeout), options?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -283,9 +286,9 @@ export class Consumer {
   async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<Message, void, undefined> {
     const { signal } = options;
     while (!this.#core.closing && !signal?.aborted) {
-      let m: Message | undefined;
+      let m: Message | null;
       try {
-        [m] = await this.#core.read(1, Infinity, signal);
+        m = await this.#core.readOne(Infinity, signal);
       } catch (e) {
         if (e instanceof ClosedError || signal?.aborted) return;
         throw e;
@@ -314,7 +317,7 @@ export class Consumer {
     return new ReadableStream<Message>({
       pull: async (controller) => {
         try {
-          const [m] = await this.#core.read(1, Infinity, ac.signal);
+          const m = await this.#core.readOne(Infinity, ac.signal);
           if (m) controller.enqueue(m);
         } catch (e) {
           // After cancel() the stream is already finished; closing it again would throw.

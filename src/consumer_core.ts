@@ -51,7 +51,9 @@ interface ReadRequest {
   max: number;
   out: Message[];
   done: boolean;
-  resolve(v: Message[]): void;
+  /** Resolves with `out` (a batch) or with its first message or null (`read()`). */
+  resolve(v: Message[] | Message | null): void;
+  one: boolean;
   reject(e: unknown): void;
   cleanup?: () => void;
 }
@@ -68,6 +70,7 @@ export interface CoreOptions {
 }
 
 const SLAB = 64 * 1024;
+const MESSAGE_SIZE = BigInt(MESSAGE.size);
 /** Most events kept unread while no read waits; then the drain stops until one does. */
 const UNREAD_CAP = 1024;
 const HEADER_OUTS = 24;
@@ -117,8 +120,22 @@ export class ConsumerCore implements EventSink {
 
   // --- reads ---------------------------------------------------------------
 
-  /** Registers a read for up to `max` messages; resolves with [] at the timeout. */
+  /** One message, or null at the timeout. */
+  readOne(timeoutMs: number, signal: AbortSignal | undefined): Promise<Message | null> {
+    return this.#request(1, true, timeoutMs, signal) as Promise<Message | null>;
+  }
+
+  /** Up to `max` messages; [] at the timeout. */
   read(max: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Message[]> {
+    return this.#request(max, false, timeoutMs, signal) as Promise<Message[]>;
+  }
+
+  #request(
+    max: number,
+    one: boolean,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Message[] | Message | null> {
     if (this.closing) return Promise.reject(new ClosedError("consumer"));
     if (this.fatal) return Promise.reject(this.fatal);
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -133,8 +150,8 @@ export class ConsumerCore implements EventSink {
       );
     }
     let r!: ReadRequest;
-    const p = new Promise<Message[]>((resolve, reject) => {
-      r = { max, out: [], done: false, resolve, reject };
+    const p = new Promise<Message[] | Message | null>((resolve, reject) => {
+      r = { max, out: [], done: false, resolve, reject, one };
     });
     this.#reads.push(r);
     if (this.#unreadHead < this.#unread.length) this.#handUnread();
@@ -161,7 +178,7 @@ export class ConsumerCore implements EventSink {
     r.cleanup?.();
     const i = this.#reads.indexOf(r);
     if (i >= 0) this.#reads.splice(i, 1);
-    r.resolve(r.out);
+    r.resolve(r.one ? (r.out[0] ?? null) : r.out);
   }
 
   #fail(r: ReadRequest, e: unknown): void {
@@ -354,8 +371,8 @@ export class ConsumerCore implements EventSink {
   /** Reads one message (the event stays alive only for a zero-copy value). */
   #decode(ev: Ptr, m: Ptr): Message {
     const c = rd();
-    const addr = BigInt(backend.address(m));
-    backend.copyFromAddress(this.#mb, addr, BigInt(MESSAGE.size));
+    const addr = backend.addressBig(m);
+    backend.copyFromAddress(this.#mb, addr, MESSAGE_SIZE);
     const m64 = this.#m64;
     const rkt = m64[MESSAGE.rkt >>> 3];
     const topic = this.#topics.get(rkt) ?? this.#topicName(rkt);
