@@ -28,6 +28,7 @@ import {
   type ProducerMessage,
 } from "../src/mod.ts";
 import { TestAdmin } from "../test/helpers/admin.ts";
+import { type Lag, median, startLagMonitor } from "./lag.ts";
 
 // --- arguments and environment (runtime-neutral: Bun and Deno 2 both have `process`) ---
 interface Proc {
@@ -114,44 +115,7 @@ function partitionsFor(count: number, size: number): number {
 }
 
 // --- small statistics helpers ------------------------------------------------------
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
 const mib = (n: number) => n / 2 ** 20;
-
-interface Lag {
-  p50: number;
-  p99: number;
-  max: number;
-  samples: number;
-}
-
-/** Event-loop lag: a chain of 1 ms timers; each sample is how late a timer fired. */
-function startLagMonitor(): () => Lag {
-  const late: number[] = [];
-  let running = true;
-  let due = performance.now() + 1;
-  const tick = () => {
-    const now = performance.now();
-    late.push(Math.max(0, now - due));
-    if (!running) return;
-    due = now + 1;
-    setTimeout(tick, 1);
-  };
-  setTimeout(tick, 1);
-  return () => {
-    running = false;
-    // The sample still pending is the lag up to now (a loop that never let the timer run).
-    late.push(Math.max(0, performance.now() - due));
-    late.sort((a, b) => a - b);
-    return {
-      p50: quantile(late, 0.5),
-      p99: quantile(late, 0.99),
-      max: late[late.length - 1] ?? 0,
-      samples: late.length,
-    };
-  };
-}
 
 // --- setup ------------------------------------------------------------------------------
 const g = globalThis as unknown as { Bun?: { version: string }; Deno?: { version: { deno: string } } };

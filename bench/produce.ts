@@ -12,6 +12,7 @@
  */
 // deno-lint-ignore-file no-console
 import { librdkafkaVersion, MockCluster, Producer, type ProducerMessage } from "../src/mod.ts";
+import { median, quantile, startLagMonitor } from "./lag.ts";
 
 // --- arguments and environment (runtime-neutral: Bun and Deno 2 both have `process`) ---
 const proc = (globalThis as { process?: { argv: string[]; env: Record<string, string | undefined> } }).process;
@@ -41,30 +42,7 @@ const BATCHES_IN_FLIGHT = 4;
 const SEND_CHUNK = 1_000; // `send`s issued per macrotask, so the bench's own loop never stalls for long
 
 // --- small statistics helpers ------------------------------------------------------
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
 const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
-
-/** Event-loop lag: a chain of 1 ms timers; each sample is how late a timer fired. */
-function startLagMonitor(): () => { p99: number; max: number } {
-  const late: number[] = [];
-  let running = true;
-  let due = performance.now() + 1;
-  const tick = () => {
-    const now = performance.now();
-    late.push(Math.max(0, now - due));
-    if (!running) return;
-    due = now + 1;
-    setTimeout(tick, 1);
-  };
-  setTimeout(tick, 1);
-  return () => {
-    running = false;
-    late.sort((a, b) => a - b);
-    return { p99: quantile(late, 0.99), max: late[late.length - 1] ?? 0 };
-  };
-}
 
 // --- the scenarios -------------------------------------------------------------------
 /** `count` concurrent sends, at most `window` outstanding, SEND_CHUNK per macrotask. Returns failures. */

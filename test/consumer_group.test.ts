@@ -26,7 +26,8 @@ import {
   type RebalanceEvent,
   type TopicPartition,
 } from "../src/mod.ts";
-import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
+import { clusterKind, clusterLabel, type TestCluster } from "./helpers/cluster.ts";
+import { ConsumerFixture } from "./helpers/consume.ts";
 import { sleep } from "./helpers/runtime.ts";
 
 const uid = () => crypto.randomUUID().replaceAll("-", "");
@@ -190,22 +191,19 @@ async function produce(producer: Producer, topic: string, partitions: number, pe
 }
 
 describe(`Consumer groups (${clusterLabel()})`, () => {
+  // testCluster() (mock or real broker) and an idempotent producer, from the shared fixture.
+  const fx = new ConsumerFixture();
+  const open = fx.open;
   let cluster: TestCluster;
   let bootstrap: string;
   let producer: Producer;
-  const open: Consumer[] = [];
 
   before(async () => {
-    cluster = await testCluster();
-    bootstrap = cluster.bootstrapServers;
-    producer = new Producer({ "bootstrap.servers": bootstrap, "enable.idempotence": true });
+    await fx.setUp();
+    ({ cluster, bootstrap, producer } = fx);
   });
 
-  after(async () => {
-    await Promise.allSettled(open.map((c) => c.close({ timeoutMs: 5_000 })));
-    await producer?.close();
-    await cluster?.close();
-  });
+  after(() => fx.tearDown());
 
   /** A new topic with a random name. */
   async function newTopic(partitions: number, prefix = "g"): Promise<string> {

@@ -27,7 +27,8 @@ import {
   Producer,
   type ProducerMessage,
 } from "../src/mod.ts";
-import { clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
+import { clusterLabel, type TestCluster } from "./helpers/cluster.ts";
+import { ConsumerFixture } from "./helpers/consume.ts";
 import { forceGc, runScript, sleep } from "./helpers/runtime.ts";
 
 const held = () => currentLimits().heldBytes;
@@ -51,22 +52,19 @@ function indexOf(v: Uint8Array | null, size: number): number {
 }
 
 describe(`Consumer memory (${clusterLabel()})`, () => {
+  // testCluster() (mock or real broker) and an idempotent producer, from the shared fixture.
+  const fx = new ConsumerFixture();
+  const open = fx.open;
   let cluster: TestCluster;
   let bootstrap: string;
   let producer: Producer;
-  const open: Consumer[] = [];
 
   before(async () => {
-    cluster = await testCluster();
-    bootstrap = cluster.bootstrapServers;
-    producer = new Producer({ "bootstrap.servers": bootstrap, "enable.idempotence": true });
+    await fx.setUp();
+    ({ cluster, bootstrap, producer } = fx);
   });
 
-  after(async () => {
-    await Promise.allSettled(open.map((c) => c.close({ timeoutMs: 5_000 })));
-    await producer?.close();
-    await cluster?.close();
-  });
+  after(() => fx.tearDown());
 
   async function newTopic(partitions: number): Promise<string> {
     const t = `mem-${crypto.randomUUID()}`;

@@ -66,7 +66,7 @@ export class ConsumerFixture {
   }
 
   async tearDown(): Promise<void> {
-    await Promise.allSettled(this.open.map((c) => c.close()));
+    await Promise.allSettled(this.open.map((c) => c.close({ timeoutMs: 5_000 })));
     await this.producer?.close();
     await this.cluster?.close();
   }
