@@ -187,8 +187,9 @@ export class ConsumerCore implements EventSink {
     r.cleanup?.();
     const i = this.#reads.indexOf(r);
     if (i >= 0) this.#reads.splice(i, 1);
-    // A read holds messages only inside one drain slice (afterDrain resolves it),
-    // and timers, aborts and close never run inside a slice, so nothing is dropped here.
+    // A read holds messages only inside one drain slice (afterDrain resolves it), and
+    // timers, aborts and close never run inside a slice: nothing is dropped here. Only a
+    // fatal error (handled inside a slice) can drop them, and the consumer is done then.
     r.reject(e);
   }
 
