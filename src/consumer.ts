@@ -117,6 +117,7 @@ export class Consumer {
       sink: core,
     });
     core.results = core.native.addQueue();
+    core.owner = new WeakRef(this);
     this.#core = core;
     registry.register(this, core, this);
     if (options.topics) this.#track(this.subscribe(options.topics)).catch((e) => this.#emitter.emit("error", e));

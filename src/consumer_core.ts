@@ -98,6 +98,15 @@ export class ConsumerCore implements EventSink {
   #discarding = false;
   #rebalancing: Promise<void> | null = null;
   #commits = new Map<number, CommitWaiter>();
+  /**
+   * The public Consumer, held while reads or commits wait. Nothing else here holds
+   * it (so a dropped consumer can be collected), yet a caller awaiting a read may
+   * hold no reference to it either: without this, the GC could close the consumer
+   * under a pending read, which would then reject.
+   */
+  #pin: object | null = null;
+  /** The public Consumer to pin while work is pending (set once by it). */
+  owner: WeakRef<object> | undefined;
   #nextCommit = 1;
   #topics = new Map<bigint, string>();
   #mb = offHeap(MESSAGE.size);
@@ -154,6 +163,7 @@ export class ConsumerCore implements EventSink {
       r = { max, out: [], done: false, resolve, reject, one };
     });
     this.#reads.push(r);
+    this.#pin ??= this.owner?.deref() ?? null;
     if (this.#unreadHead < this.#unread.length) this.#handUnread();
     this.native.drainInTurn();
     this.afterDrain();
@@ -172,12 +182,18 @@ export class ConsumerCore implements EventSink {
     return p;
   }
 
+  /** Lets the GC have the consumer again once nothing waits. */
+  #unpin(): void {
+    if (this.#reads.length === 0 && this.#commits.size === 0) this.#pin = null;
+  }
+
   #finish(r: ReadRequest): void {
     if (r.done) return;
     r.done = true;
     r.cleanup?.();
     const i = this.#reads.indexOf(r);
     if (i >= 0) this.#reads.splice(i, 1);
+    this.#unpin();
     r.resolve(r.one ? (r.out[0] ?? null) : r.out);
   }
 
@@ -187,6 +203,7 @@ export class ConsumerCore implements EventSink {
     r.cleanup?.();
     const i = this.#reads.indexOf(r);
     if (i >= 0) this.#reads.splice(i, 1);
+    this.#unpin();
     // A read holds messages only inside one drain slice (afterDrain resolves it), and
     // timers, aborts and close never run inside a slice: nothing is dropped here. Only a
     // fatal error (handled inside a slice) can drop them, and the consumer is done then.
@@ -337,6 +354,7 @@ export class ConsumerCore implements EventSink {
     for (const r of [...this.#reads]) this.#fail(r, err);
     for (const w of this.#commits.values()) w.reject(err);
     this.#commits.clear();
+    this.#unpin();
   }
 
   onError(): void {}
@@ -531,6 +549,7 @@ export class ConsumerCore implements EventSink {
     const id = this.#nextCommit++;
     const err: number = rd().rd_kafka_commit_queue(this.native.rk, list, this.results, backend.NULL, BigInt(id));
     if (err !== 0) return Promise.reject(kafkaError(err, `commit: ${kafkaError(err).message}`));
+    this.#pin ??= this.owner?.deref() ?? null;
     return new Promise((resolve, reject) => this.#commits.set(id, { resolve, reject }));
   }
 
@@ -540,6 +559,7 @@ export class ConsumerCore implements EventSink {
     const w = this.#commits.get(id);
     if (!w) return;
     this.#commits.delete(id);
+    this.#unpin();
     const err: number = c.rd_kafka_event_error(ev);
     const tps = fromList(c.rd_kafka_event_topic_partition_list(ev));
     if (err === ErrorCode._NO_OFFSET) return w.resolve([]); // nothing new to commit

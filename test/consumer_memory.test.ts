@@ -374,6 +374,33 @@ describe(`Consumer memory (${clusterLabel()})`, () => {
     assert.ok(largest > 1, `batches of more than one message (largest ${largest})`);
   });
 
+  it("a read keeps its consumer alive: the GC never closes a consumer under a pending read", async () => {
+    const topic = await newTopic(1);
+    const openAtStart = currentLimits().openClients;
+    // Only the read's promise leaves this function: nothing in the test holds the consumer.
+    const pendingRead = () => {
+      const c = new Consumer({ "bootstrap.servers": bootstrap }, { assignment: [{ topic, partition: 0, offset: 0n }] });
+      return c.read({ timeoutMs: 1_500 });
+    };
+    const reads = [pendingRead(), pendingRead()];
+    const settled = Promise.allSettled(reads);
+    let done = false;
+    void settled.then(() => (done = true));
+    while (!done) {
+      forceGc();
+      await sleep(20);
+    }
+    // The topic is empty: each read resolves null at its timeout; a consumer closed under it would reject it.
+    assert.deepEqual(await settled, [{ status: "fulfilled", value: null }, { status: "fulfilled", value: null }]);
+    // With nothing pending any more, the dropped consumers are collected and closed.
+    const deadline = Date.now() + 10_000;
+    while (currentLimits().openClients > openAtStart && Date.now() < deadline) {
+      forceGc();
+      await sleep(20);
+    }
+    assert.equal(currentLimits().openClients, openAtStart, "both dropped consumers were closed by the registry");
+  });
+
   it("a consumer dropped without close() is closed by the FinalizationRegistry, and the process ends", () => {
     const r = runScript(new URL("./fixtures/consumer_drop_without_close.ts", import.meta.url), {}, 30_000);
     assert.equal(r.signal, null, `killed by ${r.signal} after ${r.ms.toFixed(0)} ms: ${r.stdout} ${r.stderr}`);
