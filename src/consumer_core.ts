@@ -18,7 +18,7 @@ import type { Emitter } from "./events.ts";
 import { type Claim, Message, type MessageHeader, viewAt } from "./message.ts";
 import type { EventSink, NativeClient } from "./native/client.ts";
 import { runInBackground } from "./native/background.ts";
-import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
+import { backend, offHeap, type Ptr, rd } from "./native/lib.ts";
 import { currentLimits, heldBytesFull } from "./native/limits.ts";
 import { destroyList, fromList, type TopicPartitionOffset, tpKey, tpLabel } from "./native/tplist.ts";
 
@@ -602,6 +602,3 @@ function isEof(e: Ptr | PartitionEof): e is PartitionEof {
 export function offsetOrUndefined(o: bigint | undefined): bigint | undefined {
   return o === undefined || o === OFFSET.INVALID ? undefined : o;
 }
-
-/** A NUL-terminated topic name kept alive for a call. @example `topicArg("t")` */
-export const topicArg = cstr;
