@@ -11,5 +11,7 @@
  */
 export * from "./types.ts";
 export * from "./symbols.ts";
+export * from "./symbols_admin.ts";
 export * from "./constants.ts";
+export * from "./constants_admin.ts";
 export * from "./loader.ts";

@@ -1,7 +1,8 @@
 /**
  * The librdkafka symbol table, declared once for both runtimes.
  *
- * Order follows `rdkafka.h` then `rdkafka_mock.h` (librdkafka 2.0.2); each parameter
+ * Order follows `rdkafka.h` then `rdkafka_mock.h` (librdkafka 2.0.2), with the Admin
+ * API in `symbols_admin.ts`; each parameter
  * carries its C type in a comment. `since` marks symbols newer than the minimum
  * supported librdkafka (2.0.2): they are optional, and the loader reports the
  * version a missing one needs. `background: true` adds a second binding that runs
@@ -10,6 +11,7 @@
  * @module
  */
 import type { SymbolSpec } from "./types.ts";
+import { ADMIN_SYMBOLS } from "./symbols_admin.ts";
 
 const s = (
   parameters: SymbolSpec["parameters"],
@@ -135,6 +137,7 @@ export const SYMBOLS = {
   rd_kafka_topic_destroy: s(["ptr" /* rd_kafka_topic_t *rkt */], "void"),
 
   // --- queues -------------------------------------------------------------
+  rd_kafka_queue_new: s(["ptr" /* rd_kafka_t *rk */], "ptr"), // rd_kafka_queue_t *
   rd_kafka_queue_destroy: s(["ptr" /* rd_kafka_queue_t *rkqu */], "void"),
   rd_kafka_queue_get_main: s(["ptr" /* rd_kafka_t *rk */], "ptr"),
   rd_kafka_queue_get_consumer: s(["ptr" /* rd_kafka_t *rk */], "ptr"),
@@ -381,69 +384,8 @@ export const SYMBOLS = {
     { background: true },
   ),
 
-  // --- admin (test helpers for now) --------------------------------------
-  // Used by test/helpers/admin.ts only, until the AdminClient issue builds the real
-  // thing on them. Header order (rdkafka.h, 2.0.2). Admin requests answer with an
-  // event on an app-owned queue (rd_kafka_queue_new); rd_kafka_metadata waits for
-  // the broker, so it is background only.
-  rd_kafka_queue_new: s(["ptr" /* rd_kafka_t *rk */], "ptr"), // rd_kafka_queue_t *
-  rd_kafka_metadata: s(
-    [
-      "ptr", /* rd_kafka_t *rk */
-      "i32", /* int all_topics */
-      "ptr", /* rd_kafka_topic_t *only_rkt */
-      // A pointer, not "buf": the call runs in a Bun Worker, where a Uint8Array
-      // would arrive as a copy; pass the address of an off-heap 8-byte buffer.
-      "ptr", /* const struct rd_kafka_metadata **metadatap */
-      "i32", /* int timeout_ms */
-    ],
-    "i32", // rd_kafka_resp_err_t
-    { background: true },
-  ),
-  rd_kafka_metadata_destroy: s(["ptr" /* const struct rd_kafka_metadata *metadata */], "void"),
-  rd_kafka_event_CreateTopics_result: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"),
-  rd_kafka_event_DeleteTopics_result: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"),
-  rd_kafka_topic_result_error: s(["ptr" /* const rd_kafka_topic_result_t *topicres */], "i32"),
-  rd_kafka_topic_result_error_string: s(["ptr" /* const rd_kafka_topic_result_t *topicres */], "ptr"),
-  rd_kafka_topic_result_name: s(["ptr" /* const rd_kafka_topic_result_t *topicres */], "ptr"),
-  rd_kafka_NewTopic_new: s([
-    "buf", /* const char *topic */
-    "i32", /* int num_partitions */
-    "i32", /* int replication_factor */
-    "buf", /* char *errstr */
-    "usize", /* size_t errstr_size */
-  ], "ptr"), // rd_kafka_NewTopic_t *
-  rd_kafka_NewTopic_destroy: s(["ptr" /* rd_kafka_NewTopic_t *new_topic */], "void"),
-  rd_kafka_NewTopic_set_config: s([
-    "ptr", /* rd_kafka_NewTopic_t *new_topic */
-    "buf", /* const char *name */
-    "buf", /* const char *value */
-  ], "i32"),
-  // Copies the NewTopic objects: the caller may destroy them once it returns.
-  rd_kafka_CreateTopics: s([
-    "ptr", /* rd_kafka_t *rk */
-    "buf", /* rd_kafka_NewTopic_t **new_topics */
-    "usize", /* size_t new_topic_cnt */
-    "ptr", /* const rd_kafka_AdminOptions_t *options */
-    "ptr", /* rd_kafka_queue_t *rkqu */
-  ], "void"),
-  rd_kafka_CreateTopics_result_topics: s([
-    "ptr", /* const rd_kafka_CreateTopics_result_t *result */
-    "buf", /* size_t *cntp */
-  ], "ptr"), // const rd_kafka_topic_result_t **
-  rd_kafka_DeleteTopic_new: s(["buf" /* const char *topic */], "ptr"), // rd_kafka_DeleteTopic_t *
-  rd_kafka_DeleteTopic_destroy: s(["ptr" /* rd_kafka_DeleteTopic_t *del_topic */], "void"),
-  rd_kafka_DeleteTopics: s([
-    "ptr", /* rd_kafka_t *rk */
-    "buf", /* rd_kafka_DeleteTopic_t **del_topics */
-    "usize", /* size_t del_topic_cnt */
-    "ptr", /* const rd_kafka_AdminOptions_t *options */
-    "ptr", /* rd_kafka_queue_t *rkqu */
-  ], "void"),
-  rd_kafka_DeleteTopics_result_topics: s([
-    "ptr", /* const rd_kafka_DeleteTopics_result_t *result */
-    "buf", /* size_t *cntp */
-  ], "ptr"), // const rd_kafka_topic_result_t **
+  // --- admin: ffi/symbols_admin.ts -------------------------------------
+  ...ADMIN_SYMBOLS,
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of the librdkafka functions in {@link SYMBOLS}. @example `const n: SymbolName = "rd_kafka_new"` */

@@ -16,7 +16,7 @@ import { Emitter } from "./events.ts";
 import { ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
 import { type ClientConfig, has } from "./native/conf.ts";
-import { NativeClient } from "./native/client.ts";
+import { NativeClient, registerOwner } from "./native/client.ts";
 import { runInBackground } from "./native/background.ts";
 import {
   cachedHigh,
@@ -120,6 +120,7 @@ export class Consumer {
     core.owner = new WeakRef(this);
     this.#core = core;
     registry.register(this, core, this);
+    registerOwner(this, core.native);
     if (options.topics) this.#track(this.subscribe(options.topics)).catch((e) => this.#emitter.emit("error", e));
     if (options.assignment) this.#track(this.assign(options.assignment)).catch((e) => this.#emitter.emit("error", e));
   }

@@ -42,3 +42,60 @@ export type { ClientEvents, LogEntry } from "./events.ts";
 export { configure, currentLimits } from "./native/limits.ts";
 export type { Limits } from "./native/limits.ts";
 export { librdkafkaVersion } from "../ffi/loader.ts";
+export { AdminClient } from "./admin.ts";
+export type { AdminClientOptions } from "./admin.ts";
+export type { AdminCallOptions, BrokerNode } from "./admin_read.ts";
+export type {
+  ClusterDescription,
+  ClusterMetadata,
+  DescribeClusterOptions,
+  MetadataOptions,
+  PartitionMetadata,
+  TopicMetadata,
+} from "./admin_cluster.ts";
+export type {
+  CreateOptions,
+  DescribeTopicsOptions,
+  NewPartitions,
+  NewTopic,
+  PartitionInfo,
+  TopicDescription,
+  TopicResult,
+} from "./admin_topics.ts";
+export type {
+  AlterConfigOp,
+  AlterConfigsOptions,
+  AlterConfigsResource,
+  AlterConfigsResult,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceResult,
+  IncrementalAlterConfigsResource,
+} from "./admin_configs.ts";
+export type {
+  DescribeGroupsOptions,
+  GroupDescription,
+  GroupListing,
+  GroupOffsets,
+  GroupResult,
+  ListGroupOffsetsOptions,
+  ListGroupsOptions,
+  ListGroupsResult,
+  MemberDescription,
+} from "./admin_groups.ts";
+export type {
+  DeleteRecordsRequest,
+  DeleteRecordsResult,
+  ListOffsetsOptions,
+  ListOffsetsRequest,
+  ListOffsetsResult,
+  OffsetSpec,
+} from "./admin_offsets.ts";
+export type { AclBinding, AclBindingFilter, CreateAclResult, DeleteAclsResult, NewAclBinding } from "./admin_acls.ts";
+export type {
+  AlterScramResult,
+  ScramCredentialAlteration,
+  ScramCredentialInfo,
+  ScramMechanism,
+  UserScramCredentials,
+} from "./admin_scram.ts";

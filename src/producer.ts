@@ -14,7 +14,7 @@ import { EVENT, RD_KAFKA_PRODUCER } from "../ffi/mod.ts";
 import { ClosedError, type KafkaError, type LimitError } from "./errors.ts";
 import { type ClientEvents, Emitter } from "./events.ts";
 import type { ClientConfig } from "./native/conf.ts";
-import { NativeClient } from "./native/client.ts";
+import { NativeClient, registerOwner } from "./native/client.ts";
 import { ProducerCore } from "./producer_core.ts";
 import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./producer_encode.ts";
 
@@ -123,6 +123,7 @@ export class Producer {
     });
     this.#core = core;
     registry.register(this, core, this);
+    registerOwner(this, core.native);
   }
 
   /** librdkafka's name of this client, e.g. `"rdkafka#producer-1"`. @example `producer.name` */

@@ -16,7 +16,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,25 @@ import {
   VTYPE,
   VU,
 } from "../ffi/constants.ts";
+import {
+  ACL_OPERATIONS,
+  ACL_PERMISSIONS,
+  ADMIN_EVENT,
+  ADMIN_OP_ANY,
+  ALTER_CONFIG_OPS,
+  CONFIG_SOURCES,
+  GROUP_STATES,
+  GROUP_TYPES,
+  ISOLATION_LEVELS,
+  METADATA,
+  METADATA_BROKER,
+  METADATA_PARTITION,
+  METADATA_TOPIC,
+  OFFSET_SPEC,
+  PATTERN_TYPES,
+  RESOURCE_TYPES,
+  SCRAM_MECHANISMS,
+} from "../ffi/constants_admin.ts";
 import { SYMBOLS } from "../ffi/symbols.ts";
 import { library, librdkafkaVersion, parseVersion } from "../ffi/loader.ts";
 
@@ -62,9 +81,27 @@ interface HeaderFacts {
   VTYPE: Record<string, number>;
   TIMESTAMP_TYPE: Record<string, number>;
   OFFSET: Record<string, number>;
+  METADATA: Record<string, number>;
+  METADATA_BROKER: Record<string, number>;
+  METADATA_TOPIC: Record<string, number>;
+  METADATA_PARTITION: Record<string, number>;
+  ADMIN_EVENT: Record<string, number>;
+  ADMIN_ENUMS: Record<string, number>;
 }
 
 const SOURCE = fileURLToPath(new URL("./c/offsets.c", import.meta.url));
+
+/**
+ * The headers of the loaded librdkafka: a build chosen with KAFKA_FAST_LIBRDKAFKA
+ * that has an `include/` folder beside it (scripts/librdkafka.sh's has), else the
+ * system's. So the 2.12 run checks the constants newer than 2.0.2 too.
+ */
+function includeDir(): string | undefined {
+  const lib = process.env.KAFKA_FAST_LIBRDKAFKA;
+  if (!lib) return undefined;
+  const dir = join(lib, "..", "include");
+  return existsSync(join(dir, "librdkafka", "rdkafka.h")) ? dir : undefined;
+}
 
 function errorText(e: unknown): string {
   const err = e as { message?: string; stderr?: unknown; stdout?: unknown };
@@ -84,7 +121,10 @@ function headerFacts(): HeaderFacts {
   try {
     const exe = join(dir, "offsets");
     try {
-      execFileSync(cc, ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", exe, SOURCE], {
+      const inc = includeDir();
+      // -Wno-ignored-qualifiers: rdkafka.h 2.3+ declares a `const int` return.
+      const flags = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-ignored-qualifiers"];
+      execFileSync(cc, [...flags, ...(inc ? ["-I", inc] : []), "-o", exe, SOURCE], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -176,6 +216,59 @@ describe("ffi/constants.ts matches the librdkafka headers", () => {
       Object.entries(headerFacts().OFFSET).map(([k, v]) => [k, BigInt(v)]),
     );
     assert.deepEqual(fromC, { ...OFFSET });
+  });
+});
+
+/** `{ PREFIX_NAME: index }` for a table of names indexed by enum value. */
+function enumFacts(prefix: string, names: readonly string[]): Record<string, number> {
+  return Object.fromEntries(names.map((n, i) => [`${prefix}_${n}`, i]));
+}
+
+describe("ffi/constants_admin.ts matches the librdkafka headers", () => {
+  it("rd_kafka_metadata_t and its broker, topic and partition structs", () => {
+    const f = headerFacts();
+    assert.deepEqual(f.METADATA, { ...METADATA });
+    assert.deepEqual(f.METADATA_BROKER, { ...METADATA_BROKER });
+    assert.deepEqual(f.METADATA_TOPIC, { ...METADATA_TOPIC });
+    assert.deepEqual(f.METADATA_PARTITION, { ...METADATA_PARTITION });
+  });
+
+  it("RD_KAFKA_EVENT_*_RESULT: every one the headers define; the rest are newer than them", () => {
+    const fromC = Object.fromEntries(
+      Object.entries(headerFacts().ADMIN_EVENT).map(([k, v]) => [k.replace(/_RESULT$/, ""), v]),
+    );
+    const ours = Object.fromEntries(Object.entries(ADMIN_EVENT).filter(([k]) => k in fromC));
+    assert.deepEqual(fromC, ours);
+    // Events the headers lack must be the 2.2.0 / 2.3.0 ones, and only when the headers are older.
+    const newer = Object.keys(ADMIN_EVENT).filter((k) => !(k in fromC));
+    const v = headerFacts().RD_KAFKA_VERSION >>> 0;
+    if (v >= parseVersion("2.3.0")) assert.deepEqual(newer, []);
+    else if (v >= parseVersion("2.2.0")) assert.deepEqual(newer, ["DESCRIBETOPICS", "DESCRIBECLUSTER", "LISTOFFSETS"]);
+    else assert.equal(newer.length, 6);
+  });
+
+  it("admin enums: resource, pattern, operation, permission, config source, group state and newer ones", () => {
+    const all: Record<string, number> = {
+      ADMIN_OP_ANY,
+      ...enumFacts("RESOURCE", RESOURCE_TYPES),
+      ...enumFacts("PATTERN", PATTERN_TYPES),
+      ...enumFacts("ACL_OPERATION", ACL_OPERATIONS),
+      ...enumFacts("ACL_PERMISSION", ACL_PERMISSIONS),
+      ...enumFacts("CONFIG_SOURCE", CONFIG_SOURCES),
+      ...enumFacts("GROUP_STATE", GROUP_STATES),
+      ...enumFacts("ALTER_CONFIG_OP", ALTER_CONFIG_OPS),
+      ...enumFacts("SCRAM_MECHANISM", SCRAM_MECHANISMS),
+      ...enumFacts("ISOLATION_LEVEL", ISOLATION_LEVELS),
+      ...enumFacts("GROUP_TYPE", GROUP_TYPES),
+      ...Object.fromEntries(Object.entries(OFFSET_SPEC).map(([k, v]) => [`OFFSET_SPEC_${k}`, Number(v)])),
+    };
+    const fromC = headerFacts().ADMIN_ENUMS;
+    assert.deepEqual(fromC, Object.fromEntries(Object.keys(fromC).map((k) => [k, all[k]])));
+    // On the 2.0.2 headers only the 2.0.2 enums are there to compare: at least those.
+    assert.ok(Object.keys(fromC).length >= 40, `only ${Object.keys(fromC).length} enum values compared`);
+    if ((headerFacts().RD_KAFKA_VERSION >>> 0) >= parseVersion("2.6.0")) {
+      assert.deepEqual(Object.keys(all).filter((k) => !(k in fromC)), []);
+    }
   });
 });
 

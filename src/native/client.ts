@@ -60,6 +60,26 @@ export interface EventSink {
   claimError?(code: number, ev: Ptr): boolean;
 }
 
+/**
+ * Takes the events of one extra queue (admin results) instead of the owner's sink.
+ *
+ * @example
+ * ```ts
+ * const q = client.addQueue({ onEvent: (type, ev) => handle(type, ev), onClose: () => rejectAll() });
+ * ```
+ */
+export interface QueueHandler {
+  /** One event; it is destroyed when this returns. */
+  onEvent(type: number, ev: Ptr): void;
+  /** The client is being destroyed: the queue is gone after this. */
+  onClose?(): void;
+}
+
+interface ExtraQueue {
+  q: Ptr;
+  handler: QueueHandler | undefined;
+}
+
 /** Options of {@link NativeClient}. @example `{ type: RD_KAFKA_PRODUCER, events: EVENT.DR, drainBudget: 2000, emitter, sink }` */
 export interface NativeClientOptions {
   type: number;
@@ -97,7 +117,9 @@ export class NativeClient {
   readonly name: string;
   #queue: Ptr;
   /** Queues drained before the main one on every wake-up, never held back by `wants()`. */
-  #extra: Ptr[] = [];
+  #extra: ExtraQueue[] = [];
+  /** Calls on this handle running off the JS thread: destroy waits for them. */
+  #background = new Set<Promise<unknown>>();
   #wakeup: { fd: number; close(): void };
   #opts: NativeClientOptions;
   #closed = false;
@@ -183,8 +205,8 @@ export class NativeClient {
       handled++;
       if (performance.now() >= until) budget = 0;
     }
-    for (const q of this.#extra) {
-      const r = this.#pollQueue(q, budget, until, false);
+    for (const { q, handler } of this.#extra) {
+      const r = this.#pollQueue(q, budget, until, false, handler);
       budget = r.budget;
       handled += r.handled;
     }
@@ -200,7 +222,13 @@ export class NativeClient {
     if ((budget <= 0 || sink.holding) && !this.#closed) this.#schedule();
   }
 
-  #pollQueue(q: Ptr, budget: number, until: number, gated: boolean): { budget: number; handled: number } {
+  #pollQueue(
+    q: Ptr,
+    budget: number,
+    until: number,
+    gated: boolean,
+    handler?: QueueHandler,
+  ): { budget: number; handled: number } {
     const c = rd();
     const sink = this.#opts.sink;
     let handled = 0;
@@ -222,6 +250,7 @@ export class NativeClient {
         if (type === EVENT.ERROR) this.#onError(ev);
         else if (type === EVENT.LOG) this.#onLog(ev);
         else if (type === EVENT.STATS) this.#onStats(ev);
+        else if (handler) handler.onEvent(type, ev);
         else {
           const spent = Math.max(1, sink.onEvent(type, ev, Math.min(budget + 1, CHUNK))) - 1;
           budget -= spent;
@@ -298,12 +327,66 @@ export class NativeClient {
    * rd().rd_kafka_commit_queue(client.rk, backend.NULL, results, backend.NULL, 7n);
    * ```
    */
-  addQueue(): Ptr {
+  addQueue(handler?: QueueHandler): Ptr {
+    if (this.#closed) throw new Error("addQueue after destroy");
     const c = rd();
     const q: Ptr = c.rd_kafka_queue_new(this.rk);
     c.rd_kafka_queue_io_event_enable(q, this.#wakeup.fd, WAKE_BYTE, 1n);
-    this.#extra.push(q);
+    this.#extra.push({ q, handler });
     return q;
+  }
+
+  /**
+   * Destroys a queue made by {@link addQueue} before the client goes (an admin
+   * client made from this one closing). Events still on it are destroyed; requests
+   * still in flight hold their own reference to it, so this is safe at any time.
+   *
+   * @example
+   * ```ts
+   * client.removeQueue(q);
+   * ```
+   */
+  removeQueue(q: Ptr): void {
+    const i = this.#extra.findIndex((e) => e.q === q);
+    if (i < 0) return;
+    this.#extra.splice(i, 1);
+    const c = rd();
+    c.rd_kafka_queue_io_event_enable(q, -1, backend.NULL, 0n);
+    this.#unfreed.add(q);
+    // Called from a listener inside a drain, the queue may be the one being polled:
+    // free it once the (synchronous) drain has returned (or at destroy, if sooner).
+    if (this.#draining) queueMicrotask(() => this.#freeQueue(q));
+    else this.#freeQueue(q);
+  }
+
+  #unfreed = new Set<Ptr>();
+
+  #freeQueue(q: Ptr): void {
+    if (!this.#unfreed.delete(q)) return;
+    const c = rd();
+    for (let ev: Ptr = c.rd_kafka_queue_poll(q, 0); !backend.isNull(ev); ev = c.rd_kafka_queue_poll(q, 0)) {
+      c.rd_kafka_event_destroy(ev);
+    }
+    c.rd_kafka_queue_destroy(q);
+  }
+
+  /**
+   * Runs a call that waits on this handle (metadata, cluster id, …) off the JS
+   * thread. {@link destroy} waits for every such call first: freeing the handle
+   * under a call still using it would crash the process.
+   *
+   * @example
+   * ```ts
+   * const err = await client.background("rd_kafka_controllerid", [client.rk, 5000]);
+   * ```
+   */
+  background(symbol: string, args: readonly unknown[]): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error("background call after destroy"));
+    const p = runInBackground(symbol, args);
+    this.#background.add(p);
+    const done = () => this.#background.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /** Drains what is queued now and then as usual; for owners that just enqueued work. @example `client.kick()` */
@@ -324,10 +407,20 @@ export class NativeClient {
     if (this.#destroyed) return this.#destroyed;
     this.#closed = true;
     const c = rd();
-    const queues = [...this.#extra, this.#queue];
+    const extra = this.#extra;
+    const queues = [...extra.map((e) => e.q), this.#queue];
     for (const q of queues) c.rd_kafka_queue_io_event_enable(q, -1, backend.NULL, 0n);
     this.#wakeup.close();
     this.#opts.sink.release();
+    for (const e of extra) {
+      try {
+        e.handler?.onClose?.();
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
     // Events still queued hold references librdkafka waits for at destroy.
     for (const q of queues) {
       for (let ev: Ptr = c.rd_kafka_queue_poll(q, 0); !backend.isNull(ev); ev = c.rd_kafka_queue_poll(q, 0)) {
@@ -336,11 +429,16 @@ export class NativeClient {
     }
     beforeDestroy?.();
     for (const q of queues) c.rd_kafka_queue_destroy(q);
+    for (const q of [...this.#unfreed]) this.#freeQueue(q);
     this.#extra = [];
     // RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE (0x8): the consumer close already ran or timed out.
-    const done = opts.noConsumerClose
-      ? runInBackground("rd_kafka_destroy_flags", [this.rk, 0x8])
-      : runInBackground("rd_kafka_destroy", [this.rk]);
+    const destroy = () =>
+      opts.noConsumerClose
+        ? runInBackground("rd_kafka_destroy_flags", [this.rk, 0x8])
+        : runInBackground("rd_kafka_destroy", [this.rk]);
+    // Calls still running on the handle finish first (each is bounded by its own timeout).
+    const waiting = [...this.#background];
+    const done = waiting.length === 0 ? destroy() : Promise.allSettled(waiting).then(destroy);
     this.#destroyed = done.then(() => releaseClient());
     return this.#destroyed;
   }
@@ -368,4 +466,24 @@ export class NativeClient {
     }
     this.#drain();
   }
+}
+
+const owners = new WeakMap<object, NativeClient>();
+
+/**
+ * Records the client a public object (Producer, Consumer) owns, so that an admin
+ * client can share its handle. The map holds the public object weakly.
+ *
+ * @example
+ * ```ts
+ * registerOwner(this, core.native);
+ * ```
+ */
+export function registerOwner(owner: object, client: NativeClient): void {
+  owners.set(owner, client);
+}
+
+/** The client a public object owns, if it is one of ours. @example `const native = clientOf(producer)` */
+export function clientOf(owner: unknown): NativeClient | undefined {
+  return owner !== null && typeof owner === "object" ? owners.get(owner) : undefined;
 }
