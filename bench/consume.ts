@@ -18,6 +18,7 @@
  */
 // deno-lint-ignore-file no-console
 import {
+  AdminClient,
   Consumer,
   type ConsumerOptions,
   currentLimits,
@@ -27,7 +28,7 @@ import {
   Producer,
   type ProducerMessage,
 } from "../src/mod.ts";
-import { TestAdmin } from "../test/helpers/admin.ts";
+import { createReadyTopic } from "../test/helpers/topics.ts";
 import { type Lag, median, startLagMonitor } from "./lag.ts";
 
 // --- arguments and environment (runtime-neutral: Bun and Deno 2 both have `process`) ---
@@ -139,8 +140,8 @@ async function prepare(size: number, count: number): Promise<Data> {
   let close: () => Promise<void>;
   if (external) {
     bootstrap = external;
-    const admin = TestAdmin.create(bootstrap);
-    await admin.createTopic(topic, { partitions });
+    const admin = new AdminClient({ "bootstrap.servers": bootstrap });
+    await createReadyTopic(admin, topic, partitions);
     close = async () => {
       await admin.deleteTopics([topic]).catch(() => {});
       await admin.close();

@@ -413,6 +413,12 @@ export const ADMIN_SYMBOLS = {
   rd_kafka_DeleteConsumerGroupOffsets_result_groups: s(["ptr", /* result */ "buf" /* size_t *cntp */], "ptr"),
 
   // --- offsets (2.3.0) -------------------------------------------------------------
+  // (declared in rdkafka.h's topic-partition section; used only for ListOffsets results)
+  rd_kafka_topic_partition_get_leader_epoch: s(
+    ["ptr" /* const rd_kafka_topic_partition_t *rktpar */],
+    "i32",
+    { since: "2.1.0" },
+  ),
   rd_kafka_ListOffsetsResultInfo_topic_partition: s(["ptr" /* result_info */], "ptr", V2_3),
   rd_kafka_ListOffsetsResultInfo_timestamp: s(["ptr" /* result_info */], "i64", V2_3),
   rd_kafka_ListOffsets_result_infos: s(["ptr", /* result */ "buf" /* size_t *cntp */], "ptr", V2_3),

@@ -189,7 +189,11 @@ export async function metadata(core: AdminCore, options: MetadataOptions = {}): 
       checkString(t, `metadata: topics[${i}]`)
     );
   const md = await fetchMetadata(core, ms, "metadata");
-  if (wanted === undefined) return md;
+  return wanted === undefined ? md : pick(md, wanted);
+}
+
+/** Only the `wanted` topics of `md`, in that order; those it lacks with UNKNOWN_TOPIC_OR_PART. */
+function pick(md: ClusterMetadata, wanted: readonly string[]): ClusterMetadata {
   const byName = new Map(md.topics.map((t) => [t.name, t]));
   return {
     ...md,
@@ -230,8 +234,9 @@ export async function describeTopicsFromMetadata(
   core: AdminCore,
   names: readonly string[],
   timeoutMs: number,
+  all?: ClusterMetadata,
 ): Promise<TopicDescription[]> {
-  const md = await metadata(core, { topics: names, timeoutMs });
+  const md = pick(all ?? await fetchMetadata(core, timeoutMs, "describeTopics"), names);
   const brokers = new Map(md.brokers.map((b) => [b.id, b]));
   const nodeOf = (id: number): BrokerNode => brokers.get(id) ?? { id, host: "", port: 0 };
   return md.topics.map((t) => {
@@ -249,6 +254,32 @@ export async function describeTopicsFromMetadata(
   });
 }
 
+/**
+ * Metadata for the fallback when the controller-bound requests (DescribeTopics,
+ * DescribeCluster) cannot work, or undefined when they can. librdkafka sends them
+ * to the controller; a cluster whose controller id is no broker of its own
+ * (librdkafka's mock cluster reports 0 with brokers 1…n) would leave them waiting
+ * until their timeout. Checked once per client: a real cluster always has one.
+ *
+ * @example
+ * ```ts
+ * const md = await controllerlessMetadata(core, 30_000, "describeTopics");
+ * if (md === undefined) { … native request … }
+ * ```
+ */
+export async function controllerlessMetadata(
+  core: AdminCore,
+  timeoutMs: number,
+  what: string,
+): Promise<ClusterMetadata | undefined> {
+  if (core.controllerUsable === true) return undefined;
+  const md = await fetchMetadata(core, timeoutMs, what);
+  // The metadata answer updated librdkafka's cached controller id: reading it does not wait.
+  const id = Number(await core.background("rd_kafka_controllerid", [core.rk, 0]));
+  core.controllerUsable = md.brokers.some((b) => b.id === id);
+  return core.controllerUsable ? undefined : md;
+}
+
 /** `describeCluster()`: see {@link AdminClient.describeCluster}. @example `await describeCluster(core, {})` */
 export async function describeCluster(
   core: AdminCore,
@@ -256,7 +287,11 @@ export async function describeCluster(
 ): Promise<ClusterDescription> {
   const ms = timeout(options, "describeCluster");
   const c = rd();
-  if (typeof c.rd_kafka_DescribeCluster === "function") {
+  const native = typeof c.rd_kafka_DescribeCluster === "function";
+  const md = native && !options.includeAuthorizedOperations
+    ? await controllerlessMetadata(core, ms, "describeCluster")
+    : undefined;
+  if (native && md === undefined) {
     return core.request({
       what: "describeCluster",
       event: ADMIN_EVENT.DESCRIBECLUSTER,
@@ -280,9 +315,9 @@ export async function describeCluster(
   if (options.includeAuthorizedOperations) {
     needs("describeCluster({ includeAuthorizedOperations })", "rd_kafka_DescribeCluster");
   }
-  // librdkafka < 2.3.0: the metadata answer also updates the cached controller and
-  // cluster id, which the two calls then return without waiting.
-  const md = await fetchMetadata(core, ms, "describeCluster");
+  // librdkafka < 2.3.0 (or no usable controller): the metadata answer also updates
+  // the cached controller and cluster id, which the two calls then return without waiting.
+  const meta = md ?? await fetchMetadata(core, ms, "describeCluster");
   const controllerId = Number(await core.background("rd_kafka_controllerid", [core.rk, 0]));
   const idPtr = asPtr(await core.background("rd_kafka_clusterid", [core.rk, 0]));
   let clusterId: string | null = null;
@@ -292,8 +327,8 @@ export async function describeCluster(
   }
   return {
     clusterId,
-    controller: md.brokers.find((b) => b.id === controllerId) ?? null,
-    brokers: md.brokers,
+    controller: meta.brokers.find((b) => b.id === controllerId) ?? null,
+    brokers: meta.brokers,
   };
 }
 

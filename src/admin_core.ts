@@ -68,6 +68,11 @@ export class AdminCore implements QueueHandler {
   #pin: object | null = null;
   owner: WeakRef<object> | undefined;
   #idle: (() => void)[] = [];
+  /**
+   * Whether the cluster reports a controller that is one of its brokers (the
+   * requests librdkafka sends to the controller need one): found out once.
+   */
+  controllerUsable: boolean | undefined;
 
   constructor(label: string) {
     this.#label = label;

@@ -2,12 +2,48 @@
  * Consumer groups: list, describe, delete, and their committed offsets (list,
  * alter, delete).
  *
+ * Each call is one admin request answered on the admin client's result queue. The
+ * group calls go to every broker (list) or to each group's coordinator (describe,
+ * delete); a group the broker refuses (not empty, not found) comes back as that
+ * group's `error`. The offset calls take exactly one group (librdkafka refuses more
+ * per request), so they take one `groupId`; a refused partition is that partition's
+ * `error` (e.g. `GROUP_SUBSCRIBED_TO_TOPIC` when deleting the offsets of a topic the
+ * group still consumes). Arguments are checked before anything is sent.
+ *
  * @module
  */
+import { ADMIN_EVENT, GROUP_STATES, GROUP_TYPES, type Ptr } from "../ffi/mod.ts";
 import type { KafkaError } from "./errors.ts";
 import type { AdminCore } from "./admin_core.ts";
-import type { AdminCallOptions, BrokerNode } from "./admin_read.ts";
-import type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
+import {
+  type AdminCallOptions,
+  type BrokerNode,
+  checkArray,
+  checkString,
+  cstrArray,
+  enumIndex,
+  errorOf,
+  has,
+  label,
+  list,
+  needs,
+  node,
+  pointerArray,
+  str,
+  takeError,
+  timeout,
+} from "./admin_read.ts";
+import { authorizedOps, operations } from "./admin_cluster.ts";
+import { checkTopicPartition, unique } from "./admin_offsets.ts";
+import { backend, cstr, rd } from "./native/lib.ts";
+import {
+  destroyList,
+  fromList,
+  toList,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  tpKey,
+} from "./native/tplist.ts";
 
 /** One group of {@link AdminClient.listGroups}. @example `groups.filter((g) => g.state === "Empty")` */
 export interface GroupListing {
@@ -91,55 +127,364 @@ export interface ListGroupOffsetsOptions extends AdminCallOptions {
   requireStable?: boolean;
 }
 
+/** librdkafka's name of a group state (the table first: it is known before loading). */
+function stateName(n: number): string {
+  return GROUP_STATES[n] ?? str(rd().rd_kafka_consumer_group_state_name(n)) ?? String(n);
+}
+
+function typeName(n: number): string {
+  return GROUP_TYPES[n] ?? str(rd().rd_kafka_consumer_group_type_name(n)) ?? String(n);
+}
+
+/** A C array of enum values (`int`) for the match_* options; librdkafka copies it. */
+function enumArray(values: readonly number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(values).buffer);
+}
+
+function checkGroupIds(ids: unknown, call: string): string[] {
+  const out = checkArray<string>(ids, `${call}(groupIds)`).map((g, i) => checkString(g, `${call}: groupIds[${i}]`));
+  const seen = new Set<string>();
+  out.forEach((g, i) => {
+    if (seen.has(g)) throw new TypeError(`${call}: groupIds[${i}] names ${JSON.stringify(g)} a second time`);
+    seen.add(g);
+  });
+  return out;
+}
+
 /** `listGroups()`: see {@link AdminClient.listGroups}. @example `await listGroups(core, {})` */
-export function listGroups(_core: AdminCore, _options: ListGroupsOptions = {}): Promise<ListGroupsResult> {
-  return Promise.reject(new Error("listGroups: not implemented yet"));
+export function listGroups(core: AdminCore, options: ListGroupsOptions = {}): Promise<ListGroupsResult> {
+  try {
+    const ms = timeout(options, "listGroups");
+    const pick = (v: unknown, names: readonly string[], field: string) =>
+      v === undefined
+        ? undefined
+        : checkArray<string>(v, `listGroups: ${field}`, true).map((s, i) =>
+          enumIndex(s, names, `listGroups: ${field}[${i}]`)
+        );
+    const states = pick(options.states, GROUP_STATES, "states");
+    const types = pick(options.types, GROUP_TYPES, "types");
+    if (types?.length) needs("listGroups({ types })", "rd_kafka_AdminOptions_set_match_consumer_group_types");
+    const c = rd();
+    return core.request({
+      what: "listGroups",
+      event: ADMIN_EVENT.LISTCONSUMERGROUPS,
+      timeoutMs: ms,
+      options: (opts) => {
+        if (states?.length) {
+          takeError(
+            c.rd_kafka_AdminOptions_set_match_consumer_group_states(opts, enumArray(states), BigInt(states.length)),
+            "listGroups: states",
+          );
+        }
+        if (types?.length) {
+          takeError(
+            c.rd_kafka_AdminOptions_set_match_consumer_group_types(opts, enumArray(types), BigInt(types.length)),
+            "listGroups: types",
+          );
+        }
+      },
+      send: (opts, q) => c.rd_kafka_ListConsumerGroups(core.rk, opts, q),
+      parse: (ev) => {
+        const res: Ptr = c.rd_kafka_event_ListConsumerGroups_result(ev);
+        const withType = has("rd_kafka_ConsumerGroupListing_type");
+        const groups = list(c.rd_kafka_ListConsumerGroups_result_valid, res).map((g) => {
+          const listing: GroupListing = {
+            groupId: str(c.rd_kafka_ConsumerGroupListing_group_id(g)) ?? "",
+            isSimpleConsumerGroup: c.rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g) !== 0,
+            state: stateName(c.rd_kafka_ConsumerGroupListing_state(g)),
+          };
+          if (withType) listing.type = typeName(c.rd_kafka_ConsumerGroupListing_type(g));
+          return listing;
+        }).sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+        const errors = list(c.rd_kafka_ListConsumerGroups_result_errors, res)
+          .map((e) => errorOf(e, "listGroups"))
+          .filter((e): e is KafkaError => e !== undefined);
+        return { groups, errors };
+      },
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** `describeGroups()`: see {@link AdminClient.describeGroups}. @example `await describeGroups(core, ["g"], {})` */
 export function describeGroups(
-  _core: AdminCore,
-  _groupIds: readonly string[],
-  _options: DescribeGroupsOptions = {},
+  core: AdminCore,
+  groupIds: readonly string[],
+  options: DescribeGroupsOptions = {},
 ): Promise<GroupDescription[]> {
-  return Promise.reject(new Error("describeGroups: not implemented yet"));
+  try {
+    const ms = timeout(options, "describeGroups");
+    const order = checkGroupIds(groupIds, "describeGroups");
+    const withOps = options.includeAuthorizedOperations === true;
+    if (withOps) {
+      needs(
+        "describeGroups({ includeAuthorizedOperations })",
+        "rd_kafka_AdminOptions_set_include_authorized_operations",
+      );
+    }
+    const c = rd();
+    const names = cstrArray(order);
+    try {
+      return core.request({
+        what: `describeGroups(${label(order)})`,
+        event: ADMIN_EVENT.DESCRIBECONSUMERGROUPS,
+        timeoutMs: ms,
+        options: withOps ? authorizedOps : undefined,
+        send: (opts, q) => c.rd_kafka_DescribeConsumerGroups(core.rk, names.array, BigInt(order.length), opts, q),
+        parse: (ev) => {
+          const res: Ptr = c.rd_kafka_event_DescribeConsumerGroups_result(ev);
+          const byId = new Map<string, GroupDescription>();
+          for (const gd of list(c.rd_kafka_DescribeConsumerGroups_result_groups, res)) {
+            const d = readGroup(gd, withOps);
+            byId.set(d.groupId, d);
+          }
+          return order.map((g) =>
+            byId.get(g) ?? {
+              groupId: g,
+              isSimpleConsumerGroup: false,
+              partitionAssignor: "",
+              state: "Unknown",
+              coordinator: null,
+              members: [],
+            }
+          );
+        },
+      });
+    } finally {
+      void names.keep.length; // the strings' memory stays alive until librdkafka copied them
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function readGroup(gd: Ptr, withOps: boolean): GroupDescription {
+  const c = rd();
+  const groupId = str(c.rd_kafka_ConsumerGroupDescription_group_id(gd)) ?? "";
+  const d: GroupDescription = {
+    groupId,
+    isSimpleConsumerGroup: c.rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(gd) !== 0,
+    partitionAssignor: str(c.rd_kafka_ConsumerGroupDescription_partition_assignor(gd)) ?? "",
+    state: stateName(c.rd_kafka_ConsumerGroupDescription_state(gd)),
+    coordinator: node(c.rd_kafka_ConsumerGroupDescription_coordinator(gd)),
+    members: [],
+  };
+  const error = errorOf(c.rd_kafka_ConsumerGroupDescription_error(gd), `group ${groupId}`);
+  if (error) d.error = error;
+  if (has("rd_kafka_ConsumerGroupDescription_type")) d.type = typeName(c.rd_kafka_ConsumerGroupDescription_type(gd));
+  const n = Number(c.rd_kafka_ConsumerGroupDescription_member_count(gd));
+  for (let i = 0; i < n; i++) {
+    const m: Ptr = c.rd_kafka_ConsumerGroupDescription_member(gd, BigInt(i));
+    if (backend.isNull(m)) continue;
+    const assignment: Ptr = c.rd_kafka_MemberDescription_assignment(m);
+    d.members.push({
+      memberId: str(c.rd_kafka_MemberDescription_consumer_id(m)) ?? "",
+      clientId: str(c.rd_kafka_MemberDescription_client_id(m)) ?? "",
+      groupInstanceId: str(c.rd_kafka_MemberDescription_group_instance_id(m)),
+      host: str(c.rd_kafka_MemberDescription_host(m)) ?? "",
+      assignment: backend.isNull(assignment) ? [] : fromList(c.rd_kafka_MemberAssignment_partitions(assignment))
+        .map(({ topic, partition }) => ({ topic, partition }))
+        .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)),
+    });
+  }
+  if (withOps) d.authorizedOperations = operations(c.rd_kafka_ConsumerGroupDescription_authorized_operations, gd);
+  return d;
 }
 
 /** `deleteGroups()`: see {@link AdminClient.deleteGroups}. @example `await deleteGroups(core, ["g"], {})` */
 export function deleteGroups(
-  _core: AdminCore,
-  _groupIds: readonly string[],
-  _options: AdminCallOptions = {},
+  core: AdminCore,
+  groupIds: readonly string[],
+  options: AdminCallOptions = {},
 ): Promise<GroupResult[]> {
-  return Promise.reject(new Error("deleteGroups: not implemented yet"));
+  const c = rd();
+  let made: Ptr[] = [];
+  try {
+    const ms = timeout(options, "deleteGroups");
+    const order = checkGroupIds(groupIds, "deleteGroups");
+    made = order.map((g) => c.rd_kafka_DeleteGroup_new(cstr(g)));
+    return core.request({
+      what: `deleteGroups(${label(order)})`,
+      event: ADMIN_EVENT.DELETEGROUPS,
+      timeoutMs: ms,
+      send: (opts, q) => c.rd_kafka_DeleteGroups(core.rk, pointerArray(made), BigInt(made.length), opts, q),
+      parse: (ev) => {
+        const byId = new Map<string, GroupResult>();
+        for (const gr of list(c.rd_kafka_DeleteGroups_result_groups, c.rd_kafka_event_DeleteGroups_result(ev))) {
+          const groupId = str(c.rd_kafka_group_result_name(gr)) ?? "";
+          const r: GroupResult = { groupId };
+          const error = errorOf(c.rd_kafka_group_result_error(gr), `group ${groupId}`);
+          if (error) r.error = error;
+          byId.set(groupId, r);
+        }
+        return order.map((g) => byId.get(g) ?? { groupId: g });
+      },
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  } finally {
+    for (const d of made) c.rd_kafka_DeleteGroup_destroy(d); // copied into the request
+  }
+}
+
+// --- committed offsets ------------------------------------------------------------
+
+/** Kinds of group-offset request: the C names differ only in their prefix. */
+type OffsetsOp = "ListConsumerGroupOffsets" | "AlterConsumerGroupOffsets" | "DeleteConsumerGroupOffsets";
+
+const EVENTS: Record<OffsetsOp, number> = {
+  ListConsumerGroupOffsets: ADMIN_EVENT.LISTCONSUMERGROUPOFFSETS,
+  AlterConsumerGroupOffsets: ADMIN_EVENT.ALTERCONSUMERGROUPOFFSETS,
+  DeleteConsumerGroupOffsets: ADMIN_EVENT.DELETECONSUMERGROUPOFFSETS,
+};
+
+/**
+ * Sends one group-offset request for `groupId` and `partitions` (null: every
+ * partition, list only) and reads the one group result it answers with.
+ */
+function groupOffsetsRequest(
+  core: AdminCore,
+  op: OffsetsOp,
+  call: string,
+  groupId: string,
+  partitions: (TopicPartition & { offset?: bigint })[] | null,
+  ms: number,
+  options?: (opts: Ptr) => void,
+): Promise<GroupOffsets> {
+  // deno-lint-ignore no-explicit-any
+  const c = rd() as Record<string, (...a: any[]) => any>;
+  const tpl = partitions === null ? backend.NULL : toList(partitions);
+  let obj: Ptr | undefined;
+  try {
+    obj = c[`rd_kafka_${op}_new`](cstr(groupId), tpl) as Ptr;
+    const made = obj;
+    return core.request({
+      what: `${call}(${groupId})`,
+      event: EVENTS[op],
+      timeoutMs: ms,
+      options,
+      send: (opts, q) => c[`rd_kafka_${op}`](core.rk, pointerArray([made]), 1n, opts, q),
+      parse: (ev) => {
+        const res = c[`rd_kafka_event_${op}_result`](ev) as Ptr;
+        const [gr] = list(c[`rd_kafka_${op}_result_groups`], res);
+        return readGroupOffsets(gr, groupId, partitions, op !== "DeleteConsumerGroupOffsets");
+      },
+    });
+  } finally {
+    if (obj !== undefined) c[`rd_kafka_${op}_destroy`](obj);
+    if (partitions !== null) destroyList(tpl);
+  }
+}
+
+/** One `rd_kafka_group_result_t`; partitions in request order (all: sorted). */
+function readGroupOffsets(
+  gr: Ptr | undefined,
+  groupId: string,
+  order: readonly TopicPartition[] | null,
+  withOffsets: boolean,
+): GroupOffsets {
+  const c = rd();
+  const out: GroupOffsets = { groupId, partitions: [] };
+  if (gr === undefined) return out;
+  const error = errorOf(c.rd_kafka_group_result_error(gr), `group ${groupId}`);
+  if (error) out.error = error;
+  const got = fromList(c.rd_kafka_group_result_partitions(gr)).map((t) => {
+    const r: TopicPartitionOffset = { topic: t.topic, partition: t.partition };
+    // -1001 (RD_KAFKA_OFFSET_INVALID): nothing committed.
+    if (withOffsets) r.offset = t.offset !== undefined && t.offset >= 0n ? t.offset : undefined;
+    if (t.error) r.error = t.error;
+    return r;
+  });
+  if (order === null) {
+    out.partitions = got.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  } else {
+    const byKey = new Map(got.map((t) => [tpKey(t.topic, t.partition), t]));
+    out.partitions = order.map(({ topic, partition }) =>
+      byKey.get(tpKey(topic, partition)) ??
+        (withOffsets ? { topic, partition, offset: undefined } : { topic, partition })
+    );
+  }
+  return out;
+}
+
+function checkGroupPartitions(v: unknown, call: string): TopicPartition[] {
+  const tps = checkArray<TopicPartition>(v, `${call}(partitions)`).map((tp, i) =>
+    checkTopicPartition(tp, `${call}: partitions[${i}]`)
+  );
+  unique(tps, call);
+  return tps;
 }
 
 /** `listGroupOffsets()`: see {@link AdminClient.listGroupOffsets}. @example `await listGroupOffsets(core, "g", undefined, {})` */
 export function listGroupOffsets(
-  _core: AdminCore,
-  _groupId: string,
-  _partitions: readonly TopicPartition[] | undefined,
-  _options: ListGroupOffsetsOptions = {},
+  core: AdminCore,
+  groupId: string,
+  partitions: readonly TopicPartition[] | undefined,
+  options: ListGroupOffsetsOptions = {},
 ): Promise<GroupOffsets> {
-  return Promise.reject(new Error("listGroupOffsets: not implemented yet"));
+  try {
+    const ms = timeout(options, "listGroupOffsets");
+    const group = checkString(groupId, "listGroupOffsets: groupId");
+    const tps = partitions === undefined ? null : checkGroupPartitions(partitions, "listGroupOffsets");
+    const stable = options.requireStable === true;
+    return groupOffsetsRequest(
+      core,
+      "ListConsumerGroupOffsets",
+      "listGroupOffsets",
+      group,
+      tps,
+      ms,
+      stable
+        ? (opts) => takeError(rd().rd_kafka_AdminOptions_set_require_stable_offsets(opts, 1), "requireStable")
+        : undefined,
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** `alterGroupOffsets()`: see {@link AdminClient.alterGroupOffsets}. @example `await alterGroupOffsets(core, "g", [{ topic: "t", partition: 0, offset: 5n }], {})` */
 export function alterGroupOffsets(
-  _core: AdminCore,
-  _groupId: string,
-  _offsets: readonly (TopicPartition & { offset: bigint })[],
-  _options: AdminCallOptions = {},
+  core: AdminCore,
+  groupId: string,
+  offsets: readonly (TopicPartition & { offset: bigint })[],
+  options: AdminCallOptions = {},
 ): Promise<GroupOffsets> {
-  return Promise.reject(new Error("alterGroupOffsets: not implemented yet"));
+  try {
+    const ms = timeout(options, "alterGroupOffsets");
+    const group = checkString(groupId, "alterGroupOffsets: groupId");
+    const items = checkArray<TopicPartition & { offset: bigint }>(offsets, "alterGroupOffsets(offsets)").map(
+      (o, i) => {
+        const at = `alterGroupOffsets: offsets[${i}]`;
+        const tp = checkTopicPartition(o, at);
+        if (typeof o.offset !== "bigint") throw new TypeError(`${at}.offset must be a bigint, got ${typeof o.offset}`);
+        if (o.offset < 0n) {
+          throw new RangeError(`${at}.offset must be >= 0n (the next offset to read), got ${o.offset}`);
+        }
+        return { ...tp, offset: o.offset };
+      },
+    );
+    unique(items, "alterGroupOffsets");
+    return groupOffsetsRequest(core, "AlterConsumerGroupOffsets", "alterGroupOffsets", group, items, ms);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** `deleteGroupOffsets()`: see {@link AdminClient.deleteGroupOffsets}. @example `await deleteGroupOffsets(core, "g", [{ topic: "t", partition: 0 }], {})` */
 export function deleteGroupOffsets(
-  _core: AdminCore,
-  _groupId: string,
-  _partitions: readonly TopicPartition[],
-  _options: AdminCallOptions = {},
+  core: AdminCore,
+  groupId: string,
+  partitions: readonly TopicPartition[],
+  options: AdminCallOptions = {},
 ): Promise<GroupOffsets> {
-  return Promise.reject(new Error("deleteGroupOffsets: not implemented yet"));
+  try {
+    const ms = timeout(options, "deleteGroupOffsets");
+    const group = checkString(groupId, "deleteGroupOffsets: groupId");
+    const tps = checkGroupPartitions(partitions, "deleteGroupOffsets");
+    return groupOffsetsRequest(core, "DeleteConsumerGroupOffsets", "deleteGroupOffsets", group, tps, ms);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }

@@ -11,7 +11,7 @@
 import { ADMIN_EVENT, type Ptr } from "../ffi/mod.ts";
 import type { KafkaError } from "./errors.ts";
 import type { AdminCore } from "./admin_core.ts";
-import { authorizedOps, describeTopicsFromMetadata, operations } from "./admin_cluster.ts";
+import { authorizedOps, controllerlessMetadata, describeTopicsFromMetadata, operations } from "./admin_cluster.ts";
 import {
   type AdminCallOptions,
   type BrokerNode,
@@ -350,6 +350,10 @@ export async function describeTopics(
       needs("describeTopics({ includeAuthorizedOperations })", "rd_kafka_DescribeTopics");
     }
     return describeTopicsFromMetadata(core, order, ms);
+  }
+  if (!options.includeAuthorizedOperations) {
+    const md = await controllerlessMetadata(core, ms, "describeTopics");
+    if (md) return describeTopicsFromMetadata(core, order, ms, md);
   }
   const strings = cstrArray(order);
   const coll: Ptr = c.rd_kafka_TopicCollection_of_topic_names(strings.array, BigInt(order.length));

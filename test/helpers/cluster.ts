@@ -10,15 +10,15 @@
  * a `describe` that only the mock tier declares (see {@link clusterKind}), next to
  * a kafka-tier counterpart that asserts what the real broker does.
  *
- * On the kafka tier topics are created through librdkafka's Admin API
- * (`./admin.ts`) and deleted again on `close()`. Topic names should be random
+ * On the kafka tier topics are created with kafka-fast's own `AdminClient`
+ * (`./topics.ts`) and deleted again on `close()`. Topic names should be random
  * (`t-<uuid>`): the broker outlives one test run.
  *
  * @module
  */
 import { backend } from "../../ffi/mod.ts";
-import { MockCluster } from "../../src/mod.ts";
-import { TestAdmin } from "./admin.ts";
+import { AdminClient, MockCluster } from "../../src/mod.ts";
+import { createReadyTopic, pingBroker } from "./topics.ts";
 
 /** "mock" (MockCluster) or "kafka" (a real broker at `KAFKA_BOOTSTRAP`). */
 export type ClusterKind = "mock" | "kafka";
@@ -36,6 +36,8 @@ export interface TestCluster {
   readonly bootstrapServers: string;
   /** The MockCluster on the mock tier (for mock-only features), else `undefined`. */
   readonly mock: MockCluster | undefined;
+  /** The AdminClient the kafka tier creates topics with, else `undefined` (the mock has no admin API). */
+  readonly admin: AdminClient | undefined;
   /** Creates a topic and resolves once producers and consumers can use it. */
   createTopic(name: string, options: TestTopicOptions): Promise<void>;
   /** Deletes a topic, best effort (never rejects; a no-op on the mock tier). */
@@ -65,6 +67,7 @@ export function clusterLabel(): string {
 
 class MockTestCluster implements TestCluster {
   readonly kind = "mock" as const;
+  readonly admin = undefined;
   constructor(readonly mock: MockCluster) {}
   get bootstrapServers(): string {
     return this.mock.bootstrapServers;
@@ -85,26 +88,21 @@ class KafkaTestCluster implements TestCluster {
   readonly kind = "kafka" as const;
   readonly mock = undefined;
   #created = new Set<string>();
-  constructor(readonly bootstrapServers: string, private readonly admin: TestAdmin) {}
+  constructor(readonly bootstrapServers: string, readonly admin: AdminClient) {}
   async createTopic(name: string, options: TestTopicOptions): Promise<void> {
-    await this.admin.createTopic(name, { partitions: options.partitions, config: options.config });
+    await createReadyTopic(this.admin, name, options.partitions, options.config);
     this.#created.add(name);
   }
   async deleteTopic(name: string): Promise<void> {
     this.#created.delete(name);
-    try {
-      await this.admin.deleteTopics([name]);
-    } catch {
-      // best effort
-    }
+    await this.admin.deleteTopics([name]).catch(() => {}); // best effort
   }
   async close(): Promise<void> {
     const names = [...this.#created];
     this.#created.clear();
-    try {
-      await this.admin.deleteTopics(names, 5_000);
-    } catch {
+    if (names.length > 0) {
       // best effort: the broker's data is thrown away on the next `kafka.sh up` anyway
+      await this.admin.deleteTopics(names, { timeoutMs: 5_000 }).catch(() => {});
     }
     await this.admin.close();
   }
@@ -124,9 +122,9 @@ class KafkaTestCluster implements TestCluster {
 export async function testCluster(): Promise<TestCluster> {
   const bootstrap = backend.env("KAFKA_BOOTSTRAP");
   if (!bootstrap) return new MockTestCluster(await MockCluster.create());
-  const admin = TestAdmin.create(bootstrap);
+  const admin = new AdminClient({ "bootstrap.servers": bootstrap, "log_level": 3 });
   try {
-    await admin.ping(15_000);
+    await pingBroker(admin, 15_000);
   } catch (e) {
     await admin.close();
     throw new Error(
