@@ -15,6 +15,12 @@
 #          The broker is stopped at the end (also on failure or Ctrl-C) if this
 #          script started it. A broker that fails to start counts as a failure.
 # TEST_TIERS=mock or TEST_TIERS=kafka runs one tier only (default: "mock kafka").
+#
+# Two librdkafka versions: Debian's (2.0.2) first, then 2.12.0, built once from npm's
+# node-rdkafka source into .cache/ (scripts/librdkafka.sh, ~2 min) and loaded through
+# KAFKA_FAST_LIBRDKAFKA: every file runs again on both tiers, labelled "+2.12".
+# TEST_LIBS=system or TEST_LIBS=2.12 runs one only (default: "system 2.12"). A
+# KAFKA_FAST_LIBRDKAFKA set by the caller is the "system" library.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
@@ -22,6 +28,7 @@ bash scripts/setup.sh || exit 1
 BUN=node_modules/.bin/bun
 DENO=node_modules/.bin/deno
 TIERS=${TEST_TIERS:-mock kafka}
+LIBS=${TEST_LIBS:-system 2.12}
 files=("$@")
 [ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls test/*.test.ts)
 
@@ -87,7 +94,8 @@ run_files() { # $1 = tier, rest = files
   local tier=$1 label f rt start rc p fl; shift
   for f in "$@"; do
     for rt in bun deno; do
-      label=$rt; [ "$tier" = kafka ] && label=$rt+kafka$LABEL_SUFFIX
+      label=$rt; [ "$tier" = kafka ] && label=$rt+kafka
+      label=$label$LABEL_SUFFIX
       start=$(date +%s)
       local envs=()
       [ "$tier" = mock ] && envs=(env -u KAFKA_BOOTSTRAP)
@@ -105,14 +113,11 @@ run_files() { # $1 = tier, rest = files
         failures+=("$label $f (exit $rc)")
         cat "$out"
       fi
-      printf '%-10s %-48s %3s passed %3s failed  %ss%s\n' "$label" "$f" "$p" "$fl" $(( $(date +%s) - start )) \
+      printf '%-16s %-48s %3s passed %3s failed  %ss%s\n' "$label" "$f" "$p" "$fl" $(( $(date +%s) - start )) \
         "$([ $rc -ne 0 ] && echo "  exit $rc")"
     done
   done
 }
-
-[ ${#mock_files[@]} -gt 0 ] && echo "--- mock tier (librdkafka's mock cluster)"
-run_files mock "${mock_files[@]}"
 
 # The demo and the benchmark must keep running: tiny counts, both runtimes.
 smoke() { # $1 = label, rest = command
@@ -123,9 +128,10 @@ smoke() { # $1 = label, rest = command
     failed=$((failed + 1)); failures+=("$label"); cat "$out"; echo "FAIL  $label"
   fi
 }
-if [ ${#@} -eq 0 ] && [[ " $TIERS " == *" mock "* ]]; then
-  smoke "bun demo --count 20000" env -u KAFKA_BOOTSTRAP $BUN examples/demo.ts --count 20000
-  smoke "deno demo --count 20000" env -u KAFKA_BOOTSTRAP $DENO run -A examples/demo.ts --count 20000
+smokes() {
+  smoke "bun demo --count 20000$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $BUN examples/demo.ts --count 20000
+  smoke "deno demo --count 20000$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A examples/demo.ts --count 20000
+  [ -n "$LABEL_SUFFIX" ] && return 0 # the benchmarks' smoke runs once, on the system library
   smoke "bun bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/produce.ts --smoke
   smoke "deno bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/produce.ts --smoke
   smoke "bun consume bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/consume.ts --smoke
@@ -134,35 +140,51 @@ if [ ${#@} -eq 0 ] && [[ " $TIERS " == *" mock "* ]]; then
     --rss-every 10000 --modes batch-zc,iter
   smoke "deno consume bench --smoke --rss" env -u KAFKA_BOOTSTRAP $DENO run -A bench/consume.ts --smoke --rss 20000 \
     --rss-every 10000 --modes batch-zc,iter
-fi
+}
 
-if [ ${#kafka_files[@]} -gt 0 ]; then
-  echo "--- kafka tier (a real Apache Kafka broker: scripts/kafka.sh)"
-  was_running=0
-  bash scripts/kafka.sh status >/dev/null 2>&1 && was_running=1
-  [ $was_running = 1 ] || started_broker=1 # from here on, stop it on exit even if `up` fails halfway
-  if start=$(date +%s) && timeout 900 bash scripts/kafka.sh up; then
-    echo "kafka: ready after $(( $(date +%s) - start ))s"
-    eval "$(bash scripts/kafka.sh env)"
-    run_files kafka "${kafka_files[@]}"
-    # A newer librdkafka (2.12, built once from node-rdkafka's bundled source into
-    # .cache/) for the files whose behaviour depends on the version: SCRAM login to
-    # Kafka 4.x works only from librdkafka 2.6.1 on.
-    newer=()
-    for f in "${kafka_files[@]}"; do case $f in */security.test.ts | */interop.test.ts) newer+=("$f") ;; esac; done
-    if [ ${#newer[@]} -gt 0 ]; then
-      if lib=$(timeout 900 bash scripts/librdkafka.sh); then
-        LABEL_SUFFIX=+2.12 KAFKA_FAST_LIBRDKAFKA=$lib run_files kafka "${newer[@]}"
-      else
-        failed=$((failed + 1)); failures+=("scripts/librdkafka.sh (newer librdkafka tier did not run)")
-      fi
-    fi
-  else
-    failed=$((failed + 1)); failures+=("scripts/kafka.sh up (the kafka tier did not run)")
-    echo "FAIL  scripts/kafka.sh up: the kafka tier did not run (${#kafka_files[@]} files)"
+# Both tiers on the library in KAFKA_FAST_LIBRDKAFKA (or the system's when unset).
+run_tiers() {
+  if [ ${#mock_files[@]} -gt 0 ]; then
+    echo "--- mock tier (librdkafka's mock cluster)$LABEL_SUFFIX"
+    run_files mock "${mock_files[@]}"
   fi
-  stop_broker
-fi
+  if [ ${#@} -eq 0 ] && [[ " $TIERS " == *" mock "* ]]; then smokes; fi
+  [ ${#kafka_files[@]} -gt 0 ] || return 0
+  echo "--- kafka tier (a real Apache Kafka broker: scripts/kafka.sh)$LABEL_SUFFIX"
+  if [ $broker_ready = 0 ]; then
+    was_running=0
+    bash scripts/kafka.sh status >/dev/null 2>&1 && was_running=1
+    [ $was_running = 1 ] || started_broker=1 # from here on, stop it on exit even if `up` fails halfway
+    if start=$(date +%s) && timeout 900 bash scripts/kafka.sh up; then
+      echo "kafka: ready after $(( $(date +%s) - start ))s"
+      eval "$(bash scripts/kafka.sh env)"
+      broker_ready=1
+    else
+      broker_ready=-1
+      failed=$((failed + 1)); failures+=("scripts/kafka.sh up (the kafka tier did not run)")
+      echo "FAIL  scripts/kafka.sh up: the kafka tier did not run (${#kafka_files[@]} files)"
+    fi
+  fi
+  [ $broker_ready = 1 ] && run_files kafka "${kafka_files[@]}"
+  return 0
+}
+
+broker_ready=0
+for lib in $LIBS; do
+  case $lib in
+    system) LABEL_SUFFIX= run_tiers "$@" ;;
+    2.12)
+      echo "--- librdkafka 2.12 (scripts/librdkafka.sh)"
+      if newer=$(timeout 900 bash scripts/librdkafka.sh); then
+        LABEL_SUFFIX=+2.12 KAFKA_FAST_LIBRDKAFKA=$newer run_tiers "$@"
+      else
+        failed=$((failed + 1)); failures+=("scripts/librdkafka.sh (the librdkafka 2.12 runs did not happen)")
+      fi
+      ;;
+    *) echo "TEST_LIBS: unknown library '$lib' (system, 2.12)"; failed=$((failed + 1)) ;;
+  esac
+done
+stop_broker
 
 for x in "${failures[@]}"; do echo "FAILED: $x"; done
 echo "$passed passed, $failed failed"
