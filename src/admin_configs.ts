@@ -6,12 +6,17 @@
  * same resources, each with its error and (for describe) its entries. librdkafka sends
  * a request with a BROKER resource to that broker instead of the controller, so one
  * call may name at most one broker; we check that, and the other argument rules,
- * before anything is sent. Results come back in input order, matched on type and name.
+ * before anything is sent. Results come back in input order.
  *
  * `alterConfigs` is Kafka's old replace-everything call: values left out go back to
  * their defaults. `incrementalAlterConfigs` changes only what it names; there is no
  * honest way to emulate it with the old call, so without `rd_kafka_IncrementalAlterConfigs`
- * it rejects with a LibraryLoadError.
+ * it rejects with a LibraryLoadError. GROUP resources need librdkafka ≥ 2.10.0, which added them
+ * to its config requests (its CHANGELOG, #4939); they reject before that.
+ *
+ * An alter resolves once the controller committed the change; on a KRaft cluster a
+ * describe right after can still show the old value for a moment (seen on the test
+ * broker), because brokers apply the metadata log on their own.
  *
  * @module
  */
@@ -26,7 +31,7 @@ import {
   type Ptr,
   RESOURCE_TYPES,
 } from "../ffi/mod.ts";
-import type { KafkaError } from "./errors.ts";
+import { ErrorCode, KafkaError } from "./errors.ts";
 import type { AdminCore } from "./admin_core.ts";
 import {
   type AdminCallOptions,
@@ -48,7 +53,7 @@ import { backend, cstr, rd } from "./native/lib.ts";
 
 /** What a config belongs to: librdkafka's resource type names (`"TOPIC"`, `"BROKER"`, `"GROUP"`; any case). @example `{ type: "TOPIC", name: "orders" }` */
 export interface ConfigResource {
-  /** `"GROUP"` needs librdkafka ≥ 2.10.0 (older ones send a type the broker does not know). */
+  /** `"GROUP"` needs librdkafka ≥ 2.10.0 (a LibraryLoadError before). */
   type: "TOPIC" | "BROKER" | "GROUP" | Lowercase<"TOPIC" | "BROKER" | "GROUP">;
   /** The topic or group name, or the broker id as a string (`"1"`). */
   name: string;
@@ -177,7 +182,9 @@ function checkResources<T>(resources: unknown, call: string, each: (r: unknown, 
     if (t.type === "BROKER") {
       // librdkafka sends the request to that broker; two brokers would need two requests.
       if (broker !== undefined) {
-        throw new TypeError(`${at}: one call may name one BROKER resource (already ${broker}); make one call per broker`);
+        throw new TypeError(
+          `${at}: one call may name one BROKER resource (already ${broker}); make one call per broker`,
+        );
       }
       broker = t.name;
     }
@@ -213,7 +220,11 @@ function readEntry(e: Ptr): ConfigEntry {
   };
 }
 
-/** Reads result resources, in the order of `targets` (librdkafka reorders; a missing one has no error). */
+/**
+ * Reads result resources in the order of `targets`, matched on type and name (librdkafka
+ * orders them too, leaving a gap for one the broker left out). A resource the answer
+ * lacks gets an error: never a silent success.
+ */
 function readResources<T extends AlterConfigsResult>(
   arr: Ptr[],
   targets: readonly Target[],
@@ -234,11 +245,19 @@ function readResources<T extends AlterConfigsResult>(
     if (error) out.error = error;
     byKey.set(`${type}:${name}`, more(res, out));
   }
-  return targets.map((t) => byKey.get(`${t.type}:${t.name}`) ?? more(backend.NULL, { type: t.type, name: t.name }));
+  return targets.map((t) =>
+    byKey.get(`${t.type}:${t.name}`) ??
+      more(backend.NULL, {
+        type: t.type,
+        name: t.name,
+        error: new KafkaError(ErrorCode._BAD_MSG, `${t.type.toLowerCase()} ${t.name}: the answer has no result for it`),
+      })
+  );
 }
 
 /** Makes the resources (and their entries), runs `go`, and destroys them once librdkafka copied them. */
 function withResources<R>(
+  call: string,
   targets: readonly Target[],
   fill: (res: Ptr, i: number) => void,
   go: (made: Ptr[]) => R,
@@ -248,7 +267,9 @@ function withResources<R>(
   try {
     targets.forEach((t, i) => {
       const res: Ptr = c.rd_kafka_ConfigResource_new(t.restype, cstr(t.name));
-      if (backend.isNull(res)) throw new TypeError(`resource ${t.type} ${JSON.stringify(t.name)} refused by librdkafka`);
+      if (backend.isNull(res)) {
+        throw new TypeError(`${call}: resources[${i}]: ${t.type} ${JSON.stringify(t.name)} refused by librdkafka`);
+      }
       made.push(res);
       fill(res, i);
     });
@@ -272,7 +293,7 @@ export function describeConfigs(
     const ms = timeout(options, "describeConfigs");
     const { targets } = checkResources(resources, "describeConfigs", () => undefined);
     const c = rd();
-    return withResources(targets, () => {}, (made) =>
+    return withResources("describeConfigs", targets, () => {}, (made) =>
       core.request({
         what: what("describeConfigs", targets),
         event: ADMIN_EVENT.DESCRIBECONFIGS,
@@ -313,7 +334,7 @@ export function alterConfigs(
       });
     });
     const c = rd();
-    return withResources(targets, (res, i) => {
+    return withResources("alterConfigs", targets, (res, i) => {
       for (const [k, v] of extra[i]) {
         if (c.rd_kafka_ConfigResource_set_config(res, cstr(k), cstr(v)) !== 0) {
           throw new TypeError(`alterConfigs: resources[${i}].configs["${k}"] refused by librdkafka`);
@@ -373,7 +394,7 @@ export function incrementalAlterConfigs(
       "rd_kafka_IncrementalAlterConfigs_result_resources",
     );
     const c = rd();
-    return withResources(targets, (res, i) => {
+    return withResources("incrementalAlterConfigs", targets, (res, i) => {
       extra[i].forEach((op, j) => {
         // The value parameter is a pointer (NULL for DELETE); librdkafka copies the string.
         const value = op.value === null ? null : offHeapCstr(op.value);

@@ -14,7 +14,7 @@
  * @module
  */
 import { ADMIN_EVENT, type Ptr, SCRAM_MECHANISMS } from "../ffi/mod.ts";
-import { KafkaError } from "./errors.ts";
+import { ErrorCode, KafkaError } from "./errors.ts";
 import type { AdminCore } from "./admin_core.ts";
 import {
   type AdminCallOptions,
@@ -52,7 +52,9 @@ export interface UserScramCredentials {
 }
 
 /**
- * A change of one user's credential.
+ * A change of one user's credential. Kafka takes one alteration per user and request
+ * (two mechanisms of one user in one call come back as that user's
+ * `DUPLICATE_RESOURCE`): make one call per change of the same user.
  *
  * @example
  * ```ts
@@ -101,6 +103,11 @@ function untail(e: KafkaError): KafkaError {
   // deno-lint-ignore no-control-regex
   const text = e.message.replace(/[\u0000-\u001f\u007f]+$/, "");
   return text === e.message ? e : new KafkaError(e.code, text, { fatal: e.fatal, retriable: e.retriable });
+}
+
+/** A user the answer has no result for: never a silent success. */
+function missing(user: string): KafkaError {
+  return new KafkaError(ErrorCode._BAD_MSG, `user ${user}: the answer has no result for it`);
 }
 
 function readDescription(d: Ptr): UserScramCredentials {
@@ -160,7 +167,7 @@ export function describeUserScramCredentials(
         ).map(readDescription);
         if (order.length === 0) return all.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
         const byUser = new Map(all.map((d) => [d.user, d]));
-        return order.map((u) => byUser.get(u) ?? { user: u, credentials: [] });
+        return order.map((u) => byUser.get(u) ?? { user: u, error: missing(u), credentials: [] });
       },
     });
   } catch (e) {
@@ -269,7 +276,7 @@ export function alterUserScramCredentials(
           const error = errorOf(c.rd_kafka_AlterUserScramCredentials_result_response_error(r), `user ${user}`);
           byUser.set(user, error ? { user, error: untail(error) } : { user });
         }
-        return order.map((u) => byUser.get(u) ?? { user: u });
+        return order.map((u) => byUser.get(u) ?? { user: u, error: missing(u) });
       },
     });
   } catch (e) {
