@@ -131,6 +131,8 @@ smoke() { # $1 = label, rest = command
 smokes() {
   smoke "bun demo --count 20000$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $BUN examples/demo.ts --count 20000
   smoke "deno demo --count 20000$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A examples/demo.ts --count 20000
+  smoke "bun admin example$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $BUN examples/admin.ts
+  smoke "deno admin example$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A examples/admin.ts
   [ -n "$LABEL_SUFFIX" ] && return 0 # the benchmarks' smoke runs once, on the system library
   smoke "bun bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/produce.ts --smoke
   smoke "deno bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/produce.ts --smoke
@@ -165,7 +167,12 @@ run_tiers() {
       echo "FAIL  scripts/kafka.sh up: the kafka tier did not run (${#kafka_files[@]} files)"
     fi
   fi
-  [ $broker_ready = 1 ] && run_files kafka "${kafka_files[@]}"
+  [ $broker_ready = 1 ] || return 0
+  run_files kafka "${kafka_files[@]}"
+  if [ ${#@} -eq 0 ]; then # the admin example on the real broker too (it creates topics there)
+    smoke "bun+kafka admin example$LABEL_SUFFIX" $BUN examples/admin.ts
+    smoke "deno+kafka admin example$LABEL_SUFFIX" $DENO run -A examples/admin.ts
+  fi
   return 0
 }
 

@@ -280,6 +280,30 @@ export async function controllerlessMetadata(
   return core.controllerUsable ? undefined : md;
 }
 
+/**
+ * True when the client talks to librdkafka's mock cluster (its cluster id is
+ * "mockCluster…"). The mock lacks DeleteGroups, OffsetDelete and DescribeGroups,
+ * and librdkafka aborts the whole process when a group request meets a
+ * coordinator without the API (confluentinc/librdkafka#3663; 2.0.2's handle also
+ * stops answering group requests after a refused DescribeGroups), so those calls
+ * must not be sent there. The id comes from metadata, once per client.
+ *
+ * @example
+ * ```ts
+ * if (await onMockCluster(core, 30_000)) return unsupported();
+ * ```
+ */
+export async function onMockCluster(core: AdminCore, timeoutMs: number): Promise<boolean> {
+  if (core.clusterId === undefined) {
+    const ms = Math.min(Math.max(0, Math.round(timeoutMs)), 2_147_483_647);
+    const p = asPtr(await core.background("rd_kafka_clusterid", [core.rk, ms]));
+    if (backend.isNull(p)) return false; // no answer in time: the request itself will say so
+    core.clusterId = str(p);
+    rd().rd_kafka_mem_free(core.rk, p);
+  }
+  return core.clusterId?.startsWith("mockCluster") === true;
+}
+
 /** `describeCluster()`: see {@link AdminClient.describeCluster}. @example `await describeCluster(core, {})` */
 export async function describeCluster(
   core: AdminCore,

@@ -73,6 +73,8 @@ export class AdminCore implements QueueHandler {
    * requests librdkafka sends to the controller need one): found out once.
    */
   controllerUsable: boolean | undefined;
+  /** The cluster id librdkafka reported, once asked (null: none in time). */
+  clusterId: string | null | undefined;
 
   constructor(label: string) {
     this.#label = label;

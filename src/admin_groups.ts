@@ -13,7 +13,7 @@
  * @module
  */
 import { ADMIN_EVENT, GROUP_STATES, GROUP_TYPES, type Ptr } from "../ffi/mod.ts";
-import type { KafkaError } from "./errors.ts";
+import { ErrorCode, KafkaError } from "./errors.ts";
 import type { AdminCore } from "./admin_core.ts";
 import {
   type AdminCallOptions,
@@ -33,7 +33,7 @@ import {
   takeError,
   timeout,
 } from "./admin_read.ts";
-import { authorizedOps, operations } from "./admin_cluster.ts";
+import { authorizedOps, onMockCluster, operations } from "./admin_cluster.ts";
 import { checkTopicPartition, unique } from "./admin_offsets.ts";
 import { backend, cstr, rd } from "./native/lib.ts";
 import {
@@ -223,39 +223,63 @@ export function describeGroups(
         "rd_kafka_AdminOptions_set_include_authorized_operations",
       );
     }
-    const c = rd();
-    const names = cstrArray(order);
-    try {
-      return core.request({
-        what: `describeGroups(${label(order)})`,
-        event: ADMIN_EVENT.DESCRIBECONSUMERGROUPS,
-        timeoutMs: ms,
-        options: withOps ? authorizedOps : undefined,
-        send: (opts, q) => c.rd_kafka_DescribeConsumerGroups(core.rk, names.array, BigInt(order.length), opts, q),
-        parse: (ev) => {
-          const res: Ptr = c.rd_kafka_event_DescribeConsumerGroups_result(ev);
-          const byId = new Map<string, GroupDescription>();
-          for (const gd of list(c.rd_kafka_DescribeConsumerGroups_result_groups, res)) {
-            const d = readGroup(gd, withOps);
-            byId.set(d.groupId, d);
-          }
-          return order.map((g) =>
-            byId.get(g) ?? {
-              groupId: g,
-              isSimpleConsumerGroup: false,
-              partitionAssignor: "",
-              state: "Unknown",
-              coordinator: null,
-              members: [],
-            }
-          );
-        },
-      });
-    } finally {
-      void names.keep.length; // the strings' memory stays alive until librdkafka copied them
-    }
+    return unlessMock(
+      core,
+      ms,
+      "DescribeGroups",
+      () => sendDescribeGroups(core, order, ms, withOps),
+      (why) =>
+        order.map((groupId) => ({
+          groupId,
+          error: new KafkaError(ErrorCode._UNSUPPORTED_FEATURE, `group ${groupId}: ${why}`),
+          isSimpleConsumerGroup: false,
+          partitionAssignor: "",
+          state: "Unknown",
+          coordinator: null,
+          members: [],
+        })),
+    );
   } catch (e) {
     return Promise.reject(e);
+  }
+}
+
+function sendDescribeGroups(
+  core: AdminCore,
+  order: readonly string[],
+  ms: number,
+  withOps: boolean,
+): Promise<GroupDescription[]> {
+  const c = rd();
+  const names = cstrArray(order);
+  try {
+    return core.request({
+      what: `describeGroups(${label(order)})`,
+      event: ADMIN_EVENT.DESCRIBECONSUMERGROUPS,
+      timeoutMs: ms,
+      options: withOps ? authorizedOps : undefined,
+      send: (opts, q) => c.rd_kafka_DescribeConsumerGroups(core.rk, names.array, BigInt(order.length), opts, q),
+      parse: (ev) => {
+        const res: Ptr = c.rd_kafka_event_DescribeConsumerGroups_result(ev);
+        const byId = new Map<string, GroupDescription>();
+        for (const gd of list(c.rd_kafka_DescribeConsumerGroups_result_groups, res)) {
+          const d = readGroup(gd, withOps);
+          byId.set(d.groupId, d);
+        }
+        return order.map((g) =>
+          byId.get(g) ?? {
+            groupId: g,
+            isSimpleConsumerGroup: false,
+            partitionAssignor: "",
+            state: "Unknown",
+            coordinator: null,
+            members: [],
+          }
+        );
+      },
+    });
+  } finally {
+    void names.keep.length; // the strings' memory stays alive until librdkafka copied them
   }
 }
 
@@ -298,12 +322,29 @@ export function deleteGroups(
   groupIds: readonly string[],
   options: AdminCallOptions = {},
 ): Promise<GroupResult[]> {
-  const c = rd();
-  let made: Ptr[] = [];
   try {
     const ms = timeout(options, "deleteGroups");
     const order = checkGroupIds(groupIds, "deleteGroups");
-    made = order.map((g) => c.rd_kafka_DeleteGroup_new(cstr(g)));
+    return unlessMock(
+      core,
+      ms,
+      "DeleteGroups",
+      () => sendDeleteGroups(core, order, ms),
+      (why) =>
+        order.map((groupId) => ({
+          groupId,
+          error: new KafkaError(ErrorCode._UNSUPPORTED_FEATURE, `group ${groupId}: ${why}`),
+        })),
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function sendDeleteGroups(core: AdminCore, order: readonly string[], ms: number): Promise<GroupResult[]> {
+  const c = rd();
+  const made: Ptr[] = order.map((g) => c.rd_kafka_DeleteGroup_new(cstr(g)));
+  try {
     return core.request({
       what: `deleteGroups(${label(order)})`,
       event: ADMIN_EVENT.DELETEGROUPS,
@@ -321,11 +362,28 @@ export function deleteGroups(
         return order.map((g) => byId.get(g) ?? { groupId: g });
       },
     });
-  } catch (e) {
-    return Promise.reject(e);
   } finally {
     for (const d of made) c.rd_kafka_DeleteGroup_destroy(d); // copied into the request
   }
+}
+
+/**
+ * Sends a group request unless the cluster is librdkafka's mock cluster, which
+ * lacks it: a refused group request there aborts the process or stalls the handle
+ * (see `onMockCluster`), so the call answers `refused(why)` without sending.
+ */
+async function unlessMock<T>(
+  core: AdminCore,
+  ms: number,
+  api: string,
+  send: () => Promise<T>,
+  refused: (why: string) => T,
+): Promise<T> {
+  if (!(await onMockCluster(core, ms))) return send();
+  return refused(
+    `librdkafka's mock cluster has no ${api}, and a group request it refuses can abort the process or stall ` +
+      "the client (confluentinc/librdkafka#3663): not sent",
+  );
 }
 
 // --- committed offsets ------------------------------------------------------------
@@ -483,7 +541,15 @@ export function deleteGroupOffsets(
     const ms = timeout(options, "deleteGroupOffsets");
     const group = checkString(groupId, "deleteGroupOffsets: groupId");
     const tps = checkGroupPartitions(partitions, "deleteGroupOffsets");
-    return groupOffsetsRequest(core, "DeleteConsumerGroupOffsets", "deleteGroupOffsets", group, tps, ms);
+    return unlessMock(
+      core,
+      ms,
+      "OffsetDelete",
+      () => groupOffsetsRequest(core, "DeleteConsumerGroupOffsets", "deleteGroupOffsets", group, tps, ms),
+      (why) => {
+        throw new KafkaError(ErrorCode._UNSUPPORTED_FEATURE, `deleteGroupOffsets(${group}): ${why}`);
+      },
+    );
   } catch (e) {
     return Promise.reject(e);
   }

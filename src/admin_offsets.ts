@@ -8,9 +8,11 @@
  * `rd_kafka_offsets_for_times`, which waits for the leaders, so it runs off the JS
  * thread (DESIGN.md rule 1); it sends the same ListOffsets request (a timestamp of
  * -2 asks for the earliest offset, -1 for the latest) but reports neither the
- * timestamp nor per-partition errors, and it cannot ask for the max timestamp (-3)
- * or committed reads (both need a newer ListOffsets version). Those two then reject
- * with the version error instead of silently asking something else.
+ * message's timestamp nor its leader epoch, and it cannot ask for the max timestamp
+ * (-3) or committed reads (librdkafka 2.0.2 has no option for either). Those two
+ * then reject with the version error instead of silently asking something else.
+ * Both forms reject the whole call when no partition asked for has a leader (a
+ * topic the cluster lacks): librdkafka has no broker to send the request to.
  *
  * `rd_kafka_DeleteRecords` takes exactly one `DeleteRecords_t` (one partition list,
  * any number of partitions) and answers with the partitions' new low watermarks.
