@@ -332,8 +332,9 @@ export class AdminClient {
   // --- configs -------------------------------------------------------------------
 
   /**
-   * The configuration of topics, brokers (name: the broker id) or groups, every
-   * entry with its source and flags.
+   * The configuration of topics, brokers (name: the broker id; at most one broker
+   * per call, a limit of librdkafka's) or groups (librdkafka ≥ 2.10.0), every entry
+   * with its source and flags.
    *
    * @example
    * ```ts
@@ -347,7 +348,8 @@ export class AdminClient {
 
   /**
    * Replaces the dynamic configuration of resources: values left out go back to
-   * their defaults. Prefer {@link incrementalAlterConfigs} where available.
+   * their defaults. Prefer {@link incrementalAlterConfigs} where available. GROUP
+   * resources need librdkafka ≥ 2.10.0.
    *
    * @example
    * ```ts
@@ -478,7 +480,7 @@ export class AdminClient {
    * Offsets of partitions: earliest, latest, or the first at or after a timestamp.
    * Uses `rd_kafka_ListOffsets` (librdkafka ≥ 2.3.0, which also reports the
    * message's timestamp); on older ones `rd_kafka_offsets_for_times` off the JS
-   * thread. `"maxTimestamp"` and `isolationLevel` need librdkafka ≥ 2.3.0.
+   * thread. `"maxTimestamp"` and `isolationLevel: "read_committed"` need librdkafka ≥ 2.3.0.
    *
    * @example
    * ```ts
@@ -518,7 +520,9 @@ export class AdminClient {
   }
 
   /**
-   * The ACLs that match a filter (fields left out match anything).
+   * The ACLs that match a filter (fields left out match anything). Note: librdkafka
+   * (2.0.2 to 2.12 at least) drops the broker's error of a DescribeAcls answer, so a
+   * principal not allowed to describe ACLs gets `[]`, not an authorization error.
    *
    * @example
    * ```ts
