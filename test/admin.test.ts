@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import {
   AdminClient,
   ClosedError,
+  Consumer,
   configure,
   currentLimits,
   ErrorCode,
@@ -361,6 +362,19 @@ describe("AdminClient: lifecycle", () => {
     }
     assert.equal(currentLimits().openClients, before.openClients);
     assert.throws(() => AdminClient.fromClient({}), /needs a kafka-fast Producer or Consumer/);
+  });
+
+  it("fromClient works on a consumer's handle too, and its close ends the admin client", async () => {
+    const t = topicName();
+    await cluster.createTopic(t, { partitions: 2 });
+    const c = new Consumer({ "bootstrap.servers": cluster.bootstrapServers }, { assignment: [{ topic: t, partition: 0 }] });
+    const shared = AdminClient.fromClient(c);
+    const [d] = await shared.describeTopics([t]);
+    assert.equal(d.partitions.length, 2);
+    assert.equal(await c.read({ timeoutMs: 50 }), null, "reads still work beside the admin client");
+    await c.close();
+    await assert.rejects(shared.metadata(), ClosedError);
+    await shared.close();
   });
 
   it("an admin client dropped without close is freed by the GC, and the process ends", () => {
