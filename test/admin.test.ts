@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import {
   AdminClient,
   ClosedError,
-  Consumer,
   configure,
+  Consumer,
   currentLimits,
   ErrorCode,
   KafkaError,
@@ -27,7 +27,7 @@ import {
 import { parseVersion } from "../ffi/mod.ts";
 import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 import { waitForLeaders } from "./helpers/topics.ts";
-import { runScript, sleep } from "./helpers/runtime.ts";
+import { eventually, runScript } from "./helpers/runtime.ts";
 
 const v = parseVersion(librdkafkaVersion());
 const native23 = v >= parseVersion("2.3.0"); // DescribeTopics, DescribeCluster, authorized operations
@@ -47,19 +47,6 @@ after(async () => {
   await admin?.close();
   await cluster?.close();
 });
-
-/** Polls until `check` passes (deletions and new partitions reach metadata a little later). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(100);
-    }
-  }
-}
 
 describe(`AdminClient on ${clusterLabel()}: metadata and descriptions (librdkafka ${librdkafkaVersion()})`, () => {
   it("metadata lists the brokers and a topic's partitions; a topic it lacks gets UNKNOWN_TOPIC_OR_PART", async () => {
@@ -142,7 +129,10 @@ describe(`AdminClient on ${clusterLabel()}: metadata and descriptions (librdkafk
             admin.describeCluster({ includeAuthorizedOperations: true }),
           ]
         ) {
-          await assert.rejects(p, (e: unknown) => e instanceof LibraryLoadError && /needs librdkafka >= 2\.3\.0/.test(e.message));
+          await assert.rejects(
+            p,
+            (e: unknown) => e instanceof LibraryLoadError && /needs librdkafka >= 2\.3\.0/.test(e.message),
+          );
         }
         return;
       }
@@ -174,7 +164,12 @@ if (clusterKind() === "kafka") {
       const b = topicName();
       const created = await admin.createTopics([
         { name: a, partitions: 3 },
-        { name: b, partitions: 1, replicationFactor: 1, configs: { "retention.ms": 3_600_000, "cleanup.policy": "compact" } },
+        {
+          name: b,
+          partitions: 1,
+          replicationFactor: 1,
+          configs: { "retention.ms": 3_600_000, "cleanup.policy": "compact" },
+        },
       ]);
       assert.deepEqual(created, [{ name: a }, { name: b }]);
       await waitForLeaders(admin, a, 3, Date.now() + 15_000);
@@ -254,7 +249,11 @@ if (clusterKind() === "kafka") {
 describe("AdminClient: bad arguments reject before anything is sent", () => {
   it("names the field", async () => {
     const cases: [Promise<unknown>, RegExp, (e: unknown) => boolean][] = [
-      [admin.createTopics([{ name: "" }]), /topics\[0\]\.name/, (e) => e instanceof KafkaError && e.code === ErrorCode.TOPIC_EXCEPTION],
+      [
+        admin.createTopics([{ name: "" }]),
+        /topics\[0\]\.name/,
+        (e) => e instanceof KafkaError && e.code === ErrorCode.TOPIC_EXCEPTION,
+      ],
       [admin.createTopics([{ name: "ok", partitions: -1 }]), /topics\[0\]\.partitions/, (e) => e instanceof RangeError],
       [admin.createTopics([{ name: "ok", partitions: 1.5 }]), /topics\[0\]\.partitions/, (e) => e instanceof TypeError],
       [admin.createTopics([{ name: "a" }, { name: "a" }]), /a second time/, (e) => e instanceof TypeError],
@@ -265,7 +264,11 @@ describe("AdminClient: bad arguments reject before anything is sent", () => {
         /replicaAssignment/,
         (e) => e instanceof TypeError,
       ],
-      [admin.createTopics([{ name: "ok", configs: { x: null as never } }]), /configs\["x"\]/, (e) => e instanceof TypeError],
+      [
+        admin.createTopics([{ name: "ok", configs: { x: null as never } }]),
+        /configs\["x"\]/,
+        (e) => e instanceof TypeError,
+      ],
       [admin.createPartitions([{ topic: "ok", totalCount: 0 }]), /totalCount/, (e) => e instanceof RangeError],
       [admin.deleteTopics(["ok", "bad name!"]), /names\[1\]/, (e) => e instanceof KafkaError],
       [admin.describeTopics([]), /must not be empty/, (e) => e instanceof TypeError],
@@ -282,7 +285,10 @@ describe("AdminClient: bad arguments reject before anything is sent", () => {
   });
 
   it("unknown options and bad config are refused at construction", () => {
-    assert.throws(() => new AdminClient({ "bootstrap.servers": "x" }, { nope: 1 } as never), /unknown AdminClient option "nope"/);
+    assert.throws(
+      () => new AdminClient({ "bootstrap.servers": "x" }, { nope: 1 } as never),
+      /unknown AdminClient option "nope"/,
+    );
     assert.throws(() => new AdminClient({ "no.such.property": 1 }), /no\.such\.property/);
   });
 });
@@ -353,7 +359,10 @@ describe("AdminClient: lifecycle", () => {
       await p.close();
       await pending.then(() => {}, (e) => assert.ok(e instanceof ClosedError, String(e)));
       assert.equal(second.closed, true);
-      await assert.rejects(second.listTopics(), (e: unknown) => e instanceof ClosedError && /its client was closed/.test(e.message));
+      await assert.rejects(
+        second.listTopics(),
+        (e: unknown) => e instanceof ClosedError && /its client was closed/.test(e.message),
+      );
       assert.throws(() => AdminClient.fromClient(p!), ClosedError);
       await second.close();
     } finally {
@@ -367,7 +376,9 @@ describe("AdminClient: lifecycle", () => {
   it("fromClient works on a consumer's handle too, and its close ends the admin client", async () => {
     const t = topicName();
     await cluster.createTopic(t, { partitions: 2 });
-    const c = new Consumer({ "bootstrap.servers": cluster.bootstrapServers }, { assignment: [{ topic: t, partition: 0 }] });
+    const c = new Consumer({ "bootstrap.servers": cluster.bootstrapServers }, {
+      assignment: [{ topic: t, partition: 0 }],
+    });
     const shared = AdminClient.fromClient(c);
     const [d] = await shared.describeTopics([t]);
     assert.equal(d.partitions.length, 2);

@@ -41,7 +41,7 @@ import {
 } from "../src/mod.ts";
 import { createReadyTopic } from "./helpers/topics.ts";
 import { readBack, text } from "./helpers/readback.ts";
-import { sleep } from "./helpers/runtime.ts";
+import { eventually } from "./helpers/runtime.ts";
 
 const ENV_HINT = "admin_acls.test.ts runs only against the real broker: " +
   'bash scripts/kafka.sh up && eval "$(bash scripts/kafka.sh env)"';
@@ -85,19 +85,6 @@ async function newTopic(): Promise<string> {
   await createReadyTopic(admin, t, 1);
   topics.push(t);
   return t;
-}
-
-/** Polls until `check` passes (ACL changes reach the broker's authorizer a moment after the call). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(50);
-    }
-  }
 }
 
 const order = (a: AclBinding, b: AclBinding) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1;

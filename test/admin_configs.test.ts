@@ -29,7 +29,7 @@ import {
 } from "../src/mod.ts";
 import { parseVersion } from "../ffi/mod.ts";
 import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
-import { sleep } from "./helpers/runtime.ts";
+import { eventually } from "./helpers/runtime.ts";
 
 const v = parseVersion(librdkafkaVersion());
 const incremental = v >= parseVersion("2.2.0");
@@ -56,24 +56,6 @@ async function refused(p: Promise<unknown>, type: abstract new (...args: never[]
     return true;
   });
   assert.equal(admin.pending, 0, "no request was sent");
-}
-
-/**
- * Polls until `check` passes. A config change is committed by the controller when
- * the call resolves, but the broker that answers describeConfigs applies it from the
- * metadata log a moment later (seen: a read right after the change still showed the
- * old value).
- */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(50);
-    }
-  }
 }
 
 /**

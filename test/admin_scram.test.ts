@@ -31,7 +31,7 @@ import {
   type ScramMechanism,
 } from "../src/mod.ts";
 import { parseVersion } from "../ffi/mod.ts";
-import { sleep } from "./helpers/runtime.ts";
+import { eventually } from "./helpers/runtime.ts";
 
 const v = parseVersion(librdkafkaVersion());
 const scramAdmin = v >= parseVersion("2.2.0");
@@ -73,19 +73,6 @@ const newUser = () => {
   made.add(u);
   return u;
 };
-
-/** Polls until `check` passes (credential changes reach the broker a moment after the call). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(50);
-    }
-  }
-}
 
 function scram(mechanism: ScramMechanism, user: string, password: string): ClientConfig {
   return {

@@ -56,3 +56,25 @@ export function runScript(file: URL, env: Record<string, string> = {}, timeoutMs
     ms: performance.now() - t0,
   };
 }
+
+/**
+ * Polls `check` until it passes, then resolves; past `timeoutMs` rethrows its last
+ * error. For changes that reach a broker's view a moment after the call that made
+ * them (deleted topics, new partitions, configs, ACLs).
+ *
+ * @example
+ * ```ts
+ * await eventually(async () => assert.equal((await admin.describeTopics([t]))[0].partitions.length, 5));
+ * ```
+ */
+export async function eventually(check: () => Promise<void>, timeoutMs = 15_000, stepMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(stepMs);
+    }
+  }
+}
