@@ -412,7 +412,8 @@ export class AdminClient {
 
   /**
    * Deletes groups and their committed offsets; a group with members comes back
-   * with `NON_EMPTY_GROUP`.
+   * with `NON_EMPTY_GROUP`. On librdkafka's mock cluster, which lacks DeleteGroups
+   * (librdkafka would abort the process, #3663), each group gets `_UNSUPPORTED_FEATURE` unsent.
    *
    * @example
    * ```ts
@@ -459,7 +460,9 @@ export class AdminClient {
 
   /**
    * Deletes a group's committed offsets for these partitions (its consumers then
-   * start from `auto.offset.reset`).
+   * start from `auto.offset.reset`). Needs Kafka ≥ 2.4 (OffsetDelete): librdkafka
+   * aborts the process when the group's coordinator lacks it (confluentinc/librdkafka#3663),
+   * so on librdkafka's mock cluster it rejects `_UNSUPPORTED_FEATURE` unsent.
    *
    * @example
    * ```ts
