@@ -3,7 +3,9 @@
 // Generated once from librdkafka 2.0.2 (/usr/include/librdkafka/rdkafka.h) by calling
 // rd_kafka_get_err_descs() and printing every entry (code, name, desc). The `_END` and
 // `END_ALL` sentinels are skipped, as are the gaps in the table (entries with a NULL name).
-// Names match rd_kafka_resp_err_t without the `RD_KAFKA_RESP_ERR_` prefix.
+// Names match rd_kafka_resp_err_t without the `RD_KAFKA_RESP_ERR_` prefix. The codes that
+// librdkafka 2.12.0 added since 2.0.2 were appended from the same program run against it
+// (marked "since 2.x"): a newer library reports them, so they need names here too.
 //
 // To regenerate (e.g. after a librdkafka upgrade), compile and run this C program, then turn
 // its tab-separated output into the tables below:
@@ -22,7 +24,7 @@
 //   gcc errdescs.c -o errdescs -lrdkafka && ./errdescs
 
 /**
- * Every `rd_kafka_resp_err_t` value of librdkafka 2.0.2, keyed by its name without the
+ * Every `rd_kafka_resp_err_t` value of librdkafka 2.0.2 (and those 2.12.0 added), keyed by its name without the
  * `RD_KAFKA_RESP_ERR_` prefix. Negative codes starting with `_` are local (client-side)
  * errors raised by librdkafka itself; codes >= -1 are Kafka protocol (broker) errors.
  *
@@ -96,6 +98,10 @@ export const ErrorCode = {
   _ASSIGNMENT_LOST: -142,
   _NOOP: -141,
   _AUTO_OFFSET_RESET: -140,
+  // Local errors of librdkafka newer than 2.0.2.
+  _LOG_TRUNCATION: -139,
+  _INVALID_DIFFERENT_RECORD: -138,
+  _DESTROY_BROKER: -137,
 
   // Broker (Kafka protocol) errors.
   UNKNOWN: -1,
@@ -197,6 +203,15 @@ export const ErrorCode = {
   INVALID_UPDATE_VERSION: 95,
   FEATURE_UPDATE_FAILED: 96,
   PRINCIPAL_DESERIALIZATION_FAILURE: 97,
+  // Broker errors librdkafka newer than 2.0.2 knows (KIP-516 topic ids, KIP-848 groups, KIP-714 telemetry).
+  UNKNOWN_TOPIC_ID: 100,
+  FENCED_MEMBER_EPOCH: 110,
+  UNRELEASED_INSTANCE_ID: 111,
+  UNSUPPORTED_ASSIGNOR: 112,
+  STALE_MEMBER_EPOCH: 113,
+  UNKNOWN_SUBSCRIPTION_ID: 117,
+  TELEMETRY_TOO_LARGE: 118,
+  REBOOTSTRAP_REQUIRED: 129,
 } as const;
 
 /**
@@ -392,6 +407,21 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = Object.freez
   [ErrorCode.INVALID_UPDATE_VERSION]: "Broker: Invalid update version",
   [ErrorCode.FEATURE_UPDATE_FAILED]: "Broker: Unable to update finalized features due to server error",
   [ErrorCode.PRINCIPAL_DESERIALIZATION_FAILURE]: "Broker: Request principal deserialization failed during forwarding",
+  [ErrorCode._LOG_TRUNCATION]: "Local: Partition log truncation detected",
+  [ErrorCode._INVALID_DIFFERENT_RECORD]:
+    "Local: an invalid record in the same batch caused the failure of this message too",
+  [ErrorCode._DESTROY_BROKER]: "Local: Broker handle destroyed without termination",
+  [ErrorCode.UNKNOWN_TOPIC_ID]: "Broker: Unknown topic id",
+  [ErrorCode.FENCED_MEMBER_EPOCH]: "Broker: The member epoch is fenced by the group coordinator",
+  [ErrorCode.UNRELEASED_INSTANCE_ID]: "Broker: The instance ID is still used by another member in the consumer group",
+  [ErrorCode.UNSUPPORTED_ASSIGNOR]: "Broker: The assignor or its version range is not supported by the consumer group",
+  [ErrorCode.STALE_MEMBER_EPOCH]: "Broker: The member epoch is stale",
+  [ErrorCode.UNKNOWN_SUBSCRIPTION_ID]:
+    "Broker: Client sent a push telemetry request with an invalid or outdated subscription ID",
+  [ErrorCode.TELEMETRY_TOO_LARGE]:
+    "Broker: Client sent a push telemetry request larger than the maximum size the broker will accept",
+  [ErrorCode.REBOOTSTRAP_REQUIRED]:
+    "Broker: Client metadata is stale, client should rebootstrap to obtain new metadata",
 });
 
 /**
@@ -435,6 +465,7 @@ export const RETRIABLE_CODES: ReadonlySet<number> = new Set<number>([
   ErrorCode.ELECTION_NOT_NEEDED,
   ErrorCode.UNSTABLE_OFFSET_COMMIT,
   ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+  ErrorCode.UNKNOWN_TOPIC_ID,
   // Local errors: transient transport, timeout and back-pressure conditions in librdkafka.
   ErrorCode._TRANSPORT,
   ErrorCode._RESOLVE,

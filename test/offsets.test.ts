@@ -67,7 +67,8 @@ import {
   SCRAM_MECHANISMS,
 } from "../ffi/constants_admin.ts";
 import { SYMBOLS } from "../ffi/symbols.ts";
-import { library, librdkafkaVersion, parseVersion } from "../ffi/loader.ts";
+import { backend, library, librdkafkaVersion, parseVersion } from "../ffi/loader.ts";
+import { errorCodeName } from "../src/error_codes.ts";
 
 /** What test/c/offsets.c prints. */
 interface HeaderFacts {
@@ -281,6 +282,20 @@ describe("the loaded librdkafka", () => {
     );
     const encoded = library().call.rd_kafka_version() >>> 0;
     assert.ok(encoded >= MIN_LIBRDKAFKA_VERSION, `rd_kafka_version() = 0x${encoded.toString(16)}`);
+  });
+
+  it("every error code it has a name for has that name in ErrorCode", () => {
+    const c = library().call;
+    const missing: string[] = [];
+    let known = 0;
+    for (let code = -200; code <= 400; code++) {
+      const name = backend.readCString(c.rd_kafka_err2name(code)) ?? "";
+      if (name.startsWith("ERR_")) continue; // librdkafka's "ERR_<n>?" for a code it does not know
+      known++;
+      if (errorCodeName(code) !== name) missing.push(`${code} ${name} (ours: ${errorCodeName(code)})`);
+    }
+    assert.ok(known > 150, `only ${known} codes named by librdkafka ${librdkafkaVersion()}`);
+    assert.deepEqual(missing, [], `src/error_codes.ts lacks codes of librdkafka ${librdkafkaVersion()}`);
   });
 
   it("has every symbol of SYMBOLS that has no `since`", () => {
