@@ -423,9 +423,18 @@ describe(`Interop: kafka-fast reads what kcat produced (${clusterLabel()})`, () 
     return t;
   }
 
-  /** `kcat -P` to `topic` with these extra arguments, `input` on stdin. */
+  /**
+   * `kcat -P` to `topic` with these extra arguments, `input` on stdin. Idempotent, so
+   * kcat's own retries keep each partition in input order: a non-idempotent retry of a
+   * first batch on a just-created topic landed it after later ones once (seq 1 after
+   * 4995 on partition 0), which the order checks then blamed on the reader.
+   */
   const produce = (topic: string, args: string[], input?: Uint8Array) =>
-    kcat(["-b", bootstrap, "-P", "-t", topic, "-q", "-X", "log_level=3", ...args], 30_000, input);
+    kcat(
+      ["-b", bootstrap, "-P", "-t", topic, "-q", "-X", "log_level=3", "-X", "enable.idempotence=true", ...args],
+      30_000,
+      input,
+    );
 
   /** kcat's own reading of the topic, to compare with. */
   const kcatView = async (topic: string) =>
