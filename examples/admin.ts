@@ -37,7 +37,9 @@ for (const p of described.partitions) {
   console.log(`${topic}[${p.partition}] leader ${p.leader?.id}, replicas ${p.replicas.map((r) => r.id)}`);
 }
 const cluster = await admin.describeCluster();
-console.log(`cluster ${cluster.clusterId}: ${cluster.brokers.length} broker(s), controller ${cluster.controller?.id ?? "none"}`);
+console.log(
+  `cluster ${cluster.clusterId}: ${cluster.brokers.length} broker(s), controller ${cluster.controller?.id ?? "none"}`,
+);
 
 // 3. Ten messages on partition 0, then its earliest and latest offsets.
 {
