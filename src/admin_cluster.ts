@@ -18,10 +18,14 @@ import {
   type BrokerNode,
   checkArray,
   checkString,
+  clampMs,
+  countBuf,
+  has,
   ints,
   list,
   needs,
   node,
+  readCount,
   str,
   timeout,
 } from "./admin_read.ts";
@@ -114,8 +118,8 @@ function asPtr(v: unknown): Ptr {
 /** One `rd_kafka_metadata` call for all topics, off the JS thread; the caller reads and frees it. */
 async function fetchMetadata(core: AdminCore, timeoutMs: number, what: string): Promise<ClusterMetadata> {
   const out = offHeap(8);
-  const ms = Math.min(Math.max(0, Math.round(timeoutMs)), 2_147_483_647);
-  const err = Number(await core.background("rd_kafka_metadata", [core.rk, 1, backend.NULL, backend.ptrOf(out), ms]));
+  const args = [core.rk, 1, backend.NULL, backend.ptrOf(out), clampMs(timeoutMs)];
+  const err = Number(await core.background("rd_kafka_metadata", args));
   if (err !== 0) throw new KafkaError(err, `${what}: ${kafkaError(err).message}`);
   const md = backend.fromAddress(new DataView(out.buffer).getBigUint64(0, true));
   try {
@@ -295,8 +299,7 @@ export async function controllerlessMetadata(
  */
 export async function onMockCluster(core: AdminCore, timeoutMs: number): Promise<boolean> {
   if (core.clusterId === undefined) {
-    const ms = Math.min(Math.max(0, Math.round(timeoutMs)), 2_147_483_647);
-    const p = asPtr(await core.background("rd_kafka_clusterid", [core.rk, ms]));
+    const p = asPtr(await core.background("rd_kafka_clusterid", [core.rk, clampMs(timeoutMs)]));
     if (backend.isNull(p)) return false; // no answer in time: the request itself will say so
     core.clusterId = str(p);
     rd().rd_kafka_mem_free(core.rk, p);
@@ -311,7 +314,7 @@ export async function describeCluster(
 ): Promise<ClusterDescription> {
   const ms = timeout(options, "describeCluster");
   const c = rd();
-  const native = typeof c.rd_kafka_DescribeCluster === "function";
+  const native = has("rd_kafka_DescribeCluster");
   const md = native && !options.includeAuthorizedOperations
     ? await controllerlessMetadata(core, ms, "describeCluster")
     : undefined;
@@ -364,8 +367,7 @@ export function authorizedOps(opts: Ptr): void {
 
 /** Reads a `const rd_kafka_AclOperation_t *` + count as librdkafka's names. @example `operations(fn, res)` */
 export function operations(fn: (obj: Ptr, cntp: Uint8Array) => Ptr, obj: Ptr): string[] {
-  const n = offHeap(8);
+  const n = countBuf();
   const arr = fn(obj, n);
-  const cnt = Number(new DataView(n.buffer).getBigUint64(0, true));
-  return ints(arr, cnt).map((op) => ACL_OPERATIONS[op] ?? String(op));
+  return ints(arr, readCount(n)).map((op) => ACL_OPERATIONS[op] ?? String(op));
 }

@@ -16,6 +16,7 @@
 import { ADMIN_OP_ANY, type Ptr } from "../ffi/mod.ts";
 import { ClosedError, KafkaError, kafkaError } from "./errors.ts";
 import type { EventSink, NativeClient, QueueHandler } from "./native/client.ts";
+import { clampMs } from "./admin_read.ts";
 import { backend, cbufText, rd } from "./native/lib.ts";
 
 /**
@@ -253,9 +254,4 @@ export function adminSink(): EventSink {
     onFatal() {},
     onError() {},
   };
-}
-
-/** librdkafka takes `int` milliseconds; Infinity and huge values mean "as long as it allows". */
-function clampMs(ms: number): number {
-  return Math.min(Math.max(0, Math.round(ms)), 2_147_483_647);
 }

@@ -28,6 +28,7 @@ import {
   checkInt,
   checkObject,
   checkString,
+  clampMs,
   enumIndex,
   has,
   label,
@@ -256,8 +257,7 @@ async function offsetsForTimes(
 ): Promise<ListOffsetsResult[]> {
   const tpl = toList(items);
   try {
-    const clamped = Math.min(Math.max(0, Math.round(ms)), 2_147_483_647);
-    const err = Number(await core.background("rd_kafka_offsets_for_times", [core.rk, tpl, clamped]));
+    const err = Number(await core.background("rd_kafka_offsets_for_times", [core.rk, tpl, clampMs(ms)]));
     if (err !== 0) throw new KafkaError(err, `${what}: ${kafkaError(err).message}`);
     const byKey = new Map(fromList(tpl).map((t) => [tpKey(t.topic, t.partition), t]));
     return items.map((it) => {

@@ -8,7 +8,15 @@
  *
  * @module
  */
-import { library, LibraryLoadError, librdkafkaVersion, type Ptr, type SymbolName, SYMBOLS } from "../ffi/mod.ts";
+import {
+  hasSymbol,
+  library,
+  LibraryLoadError,
+  librdkafkaVersion,
+  type Ptr,
+  type SymbolName,
+  SYMBOLS,
+} from "../ffi/mod.ts";
 import { KafkaError, kafkaError } from "./errors.ts";
 import { backend, cstr, offHeap, rd } from "./native/lib.ts";
 
@@ -203,8 +211,20 @@ export function needs(method: string, ...symbols: SymbolName[]): void {
 
 /** True when the loaded librdkafka has every one of these functions. @example `if (has("rd_kafka_ListOffsets")) …` */
 export function has(...symbols: SymbolName[]): boolean {
-  const c = rd() as Record<string, unknown>;
-  return symbols.every((s) => typeof c[s] === "function");
+  return symbols.every(hasSymbol);
+}
+
+/**
+ * Milliseconds as librdkafka's `int` timeouts take them: rounded, at least 0, and
+ * Infinity or huge values as the longest it allows.
+ *
+ * @example
+ * ```ts
+ * core.background("rd_kafka_metadata", [rk, 1, backend.NULL, out, clampMs(options.timeoutMs)]);
+ * ```
+ */
+export function clampMs(ms: number): number {
+  return Math.min(Math.max(0, Math.round(ms)), 2_147_483_647);
 }
 
 // --- argument checks ---------------------------------------------------------------

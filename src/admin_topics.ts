@@ -21,6 +21,7 @@ import {
   codeError,
   cstrArray,
   errorOf,
+  has,
   label,
   list,
   needs,
@@ -345,7 +346,7 @@ export async function describeTopics(
   );
   unique(order, "describeTopics: names");
   const c = rd();
-  if (typeof c.rd_kafka_DescribeTopics !== "function") {
+  if (!has("rd_kafka_DescribeTopics")) {
     if (options.includeAuthorizedOperations) {
       needs("describeTopics({ includeAuthorizedOperations })", "rd_kafka_DescribeTopics");
     }
