@@ -70,7 +70,7 @@ for (const m of MODES) if (!ALL_MODES.includes(m)) throw new TypeError(`--modes:
  * whose queue reached `queued.min.messages` (100 000) or `queued.max.messages.kbytes`
  * (64 MiB) is not fetched again until its broker thread wakes, up to 1 s later
  * (confluentinc/librdkafka#2879; `fetch.queue.backoff.ms` from 2.2.0). "default":
- * librdkafka's defaults, stalls included. Same settings in consume.c.
+ * librdkafka's defaults, stalls included.
  */
 const QUEUE = opt("--queue", "big");
 if (QUEUE !== "big" && QUEUE !== "default") throw new TypeError(`--queue must be "big" or "default"`);
@@ -97,7 +97,6 @@ const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Messages per run: about 100-200 MB of values (1 M of 100 B), or tiny with --smoke.
- * The same numbers are in bench/native/consume.c and bench/compare_consume.sh.
  */
 function countFor(size: number): number {
   if (COUNT > 0) return COUNT;
@@ -109,7 +108,7 @@ function countFor(size: number): number {
 /**
  * Partitions per topic: the mock cluster keeps only about 5 MiB and 100 000 messages
  * per partition and drops older ones silently, so spread the data to at most 3 MiB
- * and 60 000 messages each (at least 8 partitions). Same formula in consume.c.
+ * and 60 000 messages each (at least 8 partitions). The harness (bench/harness/run.ts) uses the same formula.
  */
 function partitionsFor(count: number, size: number): number {
   return Math.min(256, Math.max(8, Math.ceil(count * (size + 64) / (3 * 2 ** 20)), Math.ceil(count / 60_000)));
@@ -200,7 +199,7 @@ interface Run {
  * Reads `count` messages with one mode, checking nothing is lost (the byte total),
  * and calls `onFirst` when the first delivery arrives. Returns that time and how
  * many messages it held: the rate counts from the first delivery to the last
- * message, as consume.c does.
+ * message.
  */
 async function readAll(
   c: Consumer,

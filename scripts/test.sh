@@ -63,7 +63,7 @@ count() { # $1 = output file, $2 = runtime
 }
 
 echo "--- static checks (deno check, deno lint)"
-if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts bench/*.ts test/*.ts test/helpers/*.ts; then
+if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts bench/*.ts bench/harness/*.ts bench/workers/*.ts test/*.ts test/helpers/*.ts; then
   failed=$((failed + 1)); failures+=("deno check")
 fi
 if ! $DENO lint >/dev/null 2>&1; then
@@ -122,7 +122,7 @@ run_files() { # $1 = tier, rest = files
 # The demo and the benchmark must keep running: tiny counts, both runtimes.
 smoke() { # $1 = label, rest = command
   local label=$1; shift
-  if timeout 300 "$@" >"$out" 2>&1; then
+  if timeout "${SMOKE_TIMEOUT:-300}" "$@" >"$out" 2>&1; then
     passed=$((passed + 1)); echo "ok    $label"
   else
     failed=$((failed + 1)); failures+=("$label"); cat "$out"; echo "FAIL  $label"
@@ -191,6 +191,17 @@ for lib in $LIBS; do
     *) echo "TEST_LIBS: unknown library '$lib' (system, 2.12)"; failed=$((failed + 1)) ;;
   esac
 done
+# The benchmark harness (npm run bench) with tiny counts, on every tier that ran,
+# every client it can install: it must not rot. Its C programs and peers are built
+# and installed here; node-rdkafka is the build scripts/librdkafka.sh made above.
+if [ $# -eq 0 ]; then
+  bench_tiers=mock
+  [ $broker_ready = 1 ] && bench_tiers=kafka,mock
+  [[ " $TIERS " == *" mock "* ]] || bench_tiers=kafka
+  [ "$bench_tiers" = kafka ] && [ $broker_ready != 1 ] && bench_tiers=
+  [ -z "$bench_tiers" ] || SMOKE_TIMEOUT=1200 smoke "bench harness --smoke --tiers $bench_tiers" \
+    bash scripts/bench.sh --smoke --tiers "$bench_tiers" --out "$(mktemp -d)"
+fi
 stop_broker
 
 for x in "${failures[@]}"; do echo "FAILED: $x"; done
