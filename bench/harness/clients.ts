@@ -27,6 +27,8 @@ export interface Client {
   argv?: (spec: Spec) => string[];
   /** Why it cannot run here. */
   missing?: string;
+  /** Scenarios it cannot run on a tier ("mock:consume"), and why: skipped and shown, not failed. */
+  skip?: Record<string, string>;
   /** Fewer latency samples for a client whose every awaited send takes ~100 ms (so a run ends in seconds). */
   latencySamples?: number;
 }
@@ -124,6 +126,13 @@ export function listClients(o: { root: string; bun: string; deno: string; peersS
   // Its send() confirms through a flush that takes about 100 ms even for one message (measured), so 2 000 awaited
   // sends would take 200 s a run.
   for (const c of list) if (c.id.startsWith("kafka-crab@")) c.latencySamples = 200;
+  // Measured: every run fails with "Listing offsets failed … ListOffsets(v5)" on librdkafka 2.0.2's mock (and a
+  // group join fails with "Connection closed" on 2.12's).
+  for (const c of list) {
+    if (c.id.startsWith("platformatic@")) {
+      c.skip = { "mock:consume": "it cannot read librdkafka's mock's ListOffsets v5 answer (every run failed)" };
+    }
+  }
   return list;
 }
 

@@ -91,8 +91,9 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /** A cell's text when a client has no figure: not run here, or failed (with why). */
-function gap(c: Client, s: Summary, notes: string[]): string | undefined {
+function gap(c: Client, s: Summary, notes: string[], skip?: string): string | undefined {
   if (!c.argv) return "not run¹";
+  if (skip) return "not run³";
   if (s.ok) return undefined;
   notes.push(`${c.label}: ${s.failed[0] ?? "no result"}`);
   return `failed²`;
@@ -114,7 +115,8 @@ function tierSection(tier: string, runs: Run[], clients: Client[], allCells: Cel
       ...tput.map((cell) => {
         const s = summarise(runs, tier, cell, c.id);
         const base = summarise(runs, tier, cell, "c").rate;
-        return gap(c, s, notes) ?? `${int(s.rate!)}${base && c.id !== "c" ? ` (${(s.rate! / base).toFixed(2)}×)` : ""}`;
+        return gap(c, s, notes, c.skip?.[`${tier}:${cell.scenario}`]) ??
+          `${int(s.rate!)}${base && c.id !== "c" ? ` (${(s.rate! / base).toFixed(2)}×)` : ""}`;
       }),
     ]);
     out.push(table(["client", ...tput.map(cellName)], rows), "");
@@ -123,7 +125,7 @@ function tierSection(tier: string, runs: Run[], clients: Client[], allCells: Cel
       c.label,
       ...tput.map((cell) => {
         const s = summarise(runs, tier, cell, c.id);
-        return gap(c, s, []) ?? `${ms(s.lagP99)} / ${ms(s.lagMax)}`;
+        return gap(c, s, [], c.skip?.[`${tier}:${cell.scenario}`]) ?? `${ms(s.lagP99)} / ${ms(s.lagMax)}`;
       }),
     ]);
     out.push(table(["client", ...tput.map(cellName)], lag), "");
@@ -135,7 +137,8 @@ function tierSection(tier: string, runs: Run[], clients: Client[], allCells: Cel
       c.label,
       ...tput.map((cell) => {
         const s = summarise(runs, tier, cell, c.id);
-        return gap(c, s, []) ?? `${s.cpuPerM!.toFixed(2)} s, ${int(s.rss ?? 0)} MiB`;
+        return gap(c, s, [], c.skip?.[`${tier}:${cell.scenario}`]) ??
+          `${s.cpuPerM!.toFixed(2)} s, ${int(s.rss ?? 0)} MiB`;
       }),
     ]);
     out.push(table(["client", ...tput.map(cellName)], cpu), "");
@@ -151,7 +154,7 @@ function tierSection(tier: string, runs: Run[], clients: Client[], allCells: Cel
       c.label,
       ...lat.flatMap((cell) => {
         const s = summarise(runs, tier, cell, c.id);
-        const g = gap(c, s, notes);
+        const g = gap(c, s, notes, c.skip?.[`${tier}:${cell.scenario}`]);
         return g ? [g, "", ""] : [ms(s.p50), ms(s.p99), c.id === "c" ? "–" : `${ms(s.lagP99)} / ${ms(s.lagMax)}`];
       }),
     ]);
@@ -175,6 +178,14 @@ function tierSection(tier: string, runs: Run[], clients: Client[], allCells: Cel
   const missing = clients.filter((c) => !c.argv);
   if (missing.length) out.push(`¹ not run here: ${missing.map((c) => `${c.label}: ${c.missing}`).join("; ")}.`, "");
   if (notes.length) out.push(`² failed: ${[...new Set(notes)].join("; ")}.`, "");
+  const skipped = clients.flatMap((c) =>
+    cells.some((cell) => c.skip?.[`${tier}:${cell.scenario}`])
+      ? Object.entries(c.skip!).filter(([k]) => k.startsWith(`${tier}:`)).map(([k, why]) =>
+        `${c.label}, ${k.split(":")[1]}: ${why}`
+      )
+      : []
+  );
+  if (skipped.length) out.push(`³ not run on this tier: ${skipped.join("; ")}.`, "");
   return out.join("\n");
 }
 
@@ -222,6 +233,8 @@ export function writeReport(o: {
   reps: number;
   command: string;
   minutes: number;
+  /** When the run started (ISO); default now. */
+  measuredAt?: string;
   docs?: string;
   soak?: string[];
 }): string {
@@ -230,7 +243,7 @@ export function writeReport(o: {
     librdkafka = execSync("dpkg-query -W -f '${Version}' librdkafka1", { encoding: "utf8" });
   } catch { /* not Debian */ }
   const parts = [
-    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC by \`${o.command}\` in ${
+    `Measured ${(o.measuredAt ?? new Date().toISOString()).slice(0, 16).replace("T", " ")} UTC by \`${o.command}\` in ${
       o.minutes.toFixed(0)
     } min:` +
     ` ${o.reps} repetition(s) of every cell, clients in rotating order. Machine: ${machine()}. System librdkafka ${librdkafka}.`,

@@ -17,11 +17,12 @@
  *   --soak N             kafka-fast alone produces N messages, RSS every tenth
  *                        (default 10 000 000; 20 000 with --smoke; 0 skips it)
  *   --write              also put the report and chart into docs/
+ *   --from DIR           no run: the report of DIR/results.json again (with --write, into docs/)
  *
  * @module
  */
 // deno-lint-ignore-file no-console
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { type Client, listClients, type Result, runWorker, type Spec } from "./clients.ts";
 import { jsFiller, kafkaTier, mockTier, type Tier } from "./tiers.ts";
@@ -124,6 +125,7 @@ async function runCell(tierName: string, cell: Cell, runs: Run[]): Promise<void>
     for (let rep = 0; rep < reps; rep++) {
       const order = runnable.map((_, i) => runnable[(i + rep) % runnable.length]);
       for (const client of order) {
+        if (client.skip?.[`${tierName}:${scenario}`]) continue;
         let topic = shared;
         if (scenario === "produce" && tier.name === "kafka") {
           topic = fresh(`produce-${size}`);
@@ -201,7 +203,35 @@ async function soak(tierName: string, n: number): Promise<string[]> {
 }
 let soakFailed = 0;
 
+/**
+ * `--from DIR`: the report of an earlier run again, from its results.json, with
+ * today's report code (nothing is measured).
+ */
+function rerender(dir: string): void {
+  const saved = JSON.parse(readFileSync(`${dir}/results.json`, "utf8"));
+  const runs = (saved.runs as Run[]).filter((r) => {
+    const c = clients.find((x) => x.id === r.client);
+    return !c?.skip?.[`${r.tier}:${r.scenario}`];
+  });
+  const savedArgs = saved.args as string[];
+  const md = writeReport({
+    outDir: dir,
+    runs,
+    clients,
+    tiers: [...new Set(runs.map((r) => r.tier))],
+    cells: cells(),
+    reps: Math.max(...runs.map((r) => r.rep)) + 1,
+    command: `npm run bench${savedArgs.length ? " -- " + savedArgs.join(" ") : ""}`,
+    minutes: saved.minutes,
+    measuredAt: saved.measuredAt,
+    docs: flag("write") ? `${ROOT}/docs` : undefined,
+    soak: saved.soak,
+  });
+  console.log(md);
+}
+
 async function main() {
+  if (args.includes("--from")) return rerender(opt("from", ""));
   const runs: Run[] = [];
   console.log(`bench: ${runnable.length} clients, tiers ${tiers.join(",")}, ${reps} rep(s), out ${outDir}`);
   for (const c of clients.filter((c) => !c.argv)) console.log(`  not run: ${c.id}: ${c.missing}`);
@@ -214,7 +244,12 @@ async function main() {
   if (soakN > 0 && scenarios.includes("produce")) {
     for (const tierName of tiers) soakLines.push(...(await soak(tierName, soakN)));
   }
-  writeFileSync(`${outDir}/results.json`, JSON.stringify({ args, clients, runs, soak: soakLines }, null, 1));
+  const minutes = (Date.now() - started) / 60_000;
+  const measuredAt = new Date(started).toISOString();
+  writeFileSync(
+    `${outDir}/results.json`,
+    JSON.stringify({ args, measuredAt, minutes, clients, runs, soak: soakLines }, null, 1),
+  );
   const md = writeReport({
     outDir,
     runs,
@@ -223,7 +258,8 @@ async function main() {
     cells: cells(),
     reps,
     command: `npm run bench${args.length ? " -- " + args.join(" ") : ""}`,
-    minutes: (Date.now() - started) / 60_000,
+    minutes,
+    measuredAt,
     docs: flag("write") ? `${ROOT}/docs` : undefined,
     soak: soakLines,
   });
