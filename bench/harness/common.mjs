@@ -212,3 +212,37 @@ export function deadline(ms, what) {
     if (typeof t === "object" && t && "unref" in t) t.unref();
   });
 }
+
+/**
+ * The latency scenario's loop, the same for every client: 100 awaited warm-up
+ * calls of `one` (within `setupMs`), then `count` awaited calls timed one by one
+ * (within `runMs`). Returns the measured phase with the p50 and p99 of the samples.
+ *
+ * @example
+ * ```js
+ * const r = await awaitedSamples(() => producer.send(msg), spec.count, 60_000, 300_000);
+ * report({ client: "x", mode: "send", msgs: spec.count, ...r });
+ * ```
+ */
+export async function awaitedSamples(one, count, setupMs, runMs) {
+  await Promise.race([
+    (async () => {
+      for (let i = 0; i < 100; i++) await one();
+    })(),
+    deadline(setupMs, "warm-up"),
+  ]);
+  const samples = new Array(count);
+  const m = measure();
+  m.start();
+  await Promise.race([
+    (async () => {
+      for (let i = 0; i < count; i++) {
+        const t0 = performance.now();
+        await one();
+        samples[i] = performance.now() - t0;
+      }
+    })(),
+    deadline(runMs, "latency"),
+  ]);
+  return { ...m.stop(), ...latencies(samples) };
+}

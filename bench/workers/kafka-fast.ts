@@ -14,7 +14,7 @@
  */
 import { Consumer, librdkafkaVersion, type Message, Producer, type ProducerMessage } from "../../src/mod.ts";
 import { readFileSync } from "node:fs";
-import { deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 interface Spec {
   scenario: "produce" | "consume" | "latency" | "e2e" | "soak";
@@ -148,16 +148,8 @@ async function consume() {
 async function latency() {
   await using p = new Producer({ ...base, "linger.ms": 0 });
   const msg: ProducerMessage = { topic: spec.topic, value: payload(spec.size) };
-  for (let i = 0; i < 100; i++) await p.send(msg);
-  const samples: number[] = new Array(spec.count);
-  const m = measure();
-  m.start();
-  for (let i = 0; i < spec.count; i++) {
-    const t0 = performance.now();
-    await p.send(msg);
-    samples[i] = performance.now() - t0;
-  }
-  return { mode: "await send", msgs: spec.count, ...m.stop(), ...latencies(samples) };
+  const timed = await awaitedSamples(() => p.send(msg), spec.count, 60_000, 300_000);
+  return { mode: "await send", msgs: spec.count, ...timed };
 }
 
 async function e2e() {

@@ -19,7 +19,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 const PEERS = new URL("../.peers/", import.meta.url);
 const require = createRequire(new URL("package.json", PEERS));
@@ -137,27 +137,8 @@ async function latency() {
   await Promise.race([producer.connect(), deadline(SETUP_MS, "connect")]);
   const value = Buffer.from(payload(spec.size));
   const one = () => producer.send(sendOpts([{ value }]));
-  await Promise.race([
-    (async () => {
-      for (let i = 0; i < 100; i++) await one();
-    })(),
-    deadline(SETUP_MS, "warm-up"),
-  ]);
-  const samples = new Array(spec.count);
-  const m = measure();
-  m.start();
-  await Promise.race([
-    (async () => {
-      for (let i = 0; i < spec.count; i++) {
-        const t0 = performance.now();
-        await one();
-        samples[i] = performance.now() - t0;
-      }
-    })(),
-    deadline(RUN_MS, "latency"),
-  ]);
-  const phase = m.stop();
-  return { mode: "producer.send", msgs: spec.count, ...phase, ...latencies(samples) };
+  const timed = await awaitedSamples(one, spec.count, SETUP_MS, RUN_MS);
+  return { mode: "producer.send", msgs: spec.count, ...timed };
 }
 
 async function e2e() {

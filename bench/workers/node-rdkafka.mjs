@@ -25,7 +25,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 const PKG = new URL("../../.cache/librdkafka-2.12/node_modules/node-rdkafka/", import.meta.url);
 const require = createRequire(new URL("package.json", PKG));
@@ -172,27 +172,8 @@ async function latency() {
     sent++;
     await p.state.until(sent, 0);
   };
-  await Promise.race([
-    (async () => {
-      for (let i = 0; i < 100; i++) await one();
-    })(),
-    deadline(SETUP_MS, "warm-up"),
-  ]);
-  const samples = new Array(spec.count);
-  const m = measure();
-  m.start();
-  await Promise.race([
-    (async () => {
-      for (let i = 0; i < spec.count; i++) {
-        const t0 = performance.now();
-        await one();
-        samples[i] = performance.now() - t0;
-      }
-    })(),
-    deadline(RUN_MS, "latency"),
-  ]);
-  const phase = m.stop();
-  return { mode: "produce+dr_cb", msgs: spec.count, ...phase, ...latencies(samples) };
+  const timed = await awaitedSamples(one, spec.count, SETUP_MS, RUN_MS);
+  return { mode: "produce+dr_cb", msgs: spec.count, ...timed };
 }
 
 async function e2e() {
