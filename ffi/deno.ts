@@ -10,8 +10,9 @@
  *
  * @module
  */
-import type { Backend, NativeArg, NativeType, OpenLibrary, Ptr, SymbolSpec, Wakeup } from "./types.ts";
+import type { Backend, MessageReader, NativeArg, NativeType, OpenLibrary, Ptr, SymbolSpec, Wakeup } from "./types.ts";
 import { LIBC_SYMBOLS } from "./symbols.ts";
+import { MESSAGE } from "./constants.ts";
 
 type DenoType = "void" | "i32" | "u32" | "i64" | "u64" | "usize" | "isize" | "pointer" | "buffer";
 const TYPE: Record<NativeType, DenoType> = {
@@ -62,6 +63,8 @@ function getLibc(): OpenLibrary {
 
 // deno-lint-ignore no-explicit-any
 let memcpy: ((...a: any[]) => unknown) | undefined;
+// deno-lint-ignore no-explicit-any
+let memcpyPtr: ((...a: any[]) => unknown) | undefined;
 
 const asPtr = (p: Deno.PointerValue): Ptr => p as unknown as Ptr;
 const raw = (p: Ptr): Deno.PointerValue => p as unknown as Deno.PointerValue;
@@ -121,6 +124,75 @@ function wakeup(onWake: () => void): Wakeup {
  * const lib = backend.open("librdkafka.so.1", SYMBOLS);
  * ```
  */
+/**
+ * One memcpy of the struct, then typed-array reads. Addresses stay BigInts: Deno
+ * passes a BigInt to a 64-bit parameter about ten times faster than a number
+ * (measured), and reading fields one call at a time through `UnsafePointerView`
+ * costs a call each.
+ */
+const STRUCT_SIZE = BigInt(MESSAGE.size);
+
+class DenoMessageReader implements MessageReader {
+  err = 0;
+  partition = 0;
+  offset = 0n;
+  len = 0;
+  keyLen = 0;
+  hasValue = false;
+  hasKey = false;
+  topicKey = 0n;
+  #value = 0n;
+  #key = 0n;
+  #raw = new Uint8Array(MESSAGE.size);
+  #i32 = new Int32Array(this.#raw.buffer);
+  #u32 = new Uint32Array(this.#raw.buffer);
+  #u64 = new BigUint64Array(this.#raw.buffer);
+  #i64 = new BigInt64Array(this.#raw.buffer);
+  #edge = new Uint8Array(4);
+
+  load(m: Ptr): void {
+    (memcpyPtr ??= getLibc().call.memcpy_from_ptr)(this.#raw, raw(m), STRUCT_SIZE);
+    this.err = this.#i32[MESSAGE.err >>> 2];
+    this.topicKey = this.#u64[MESSAGE.rkt >>> 3];
+    this.partition = this.#i32[MESSAGE.partition >>> 2];
+    this.#value = this.#u64[MESSAGE.payload >>> 3];
+    this.len = this.#u32[MESSAGE.len >>> 2];
+    this.#key = this.#u64[MESSAGE.key >>> 3];
+    this.keyLen = this.#u32[MESSAGE.key_len >>> 2];
+    this.offset = this.#i64[MESSAGE.offset >>> 3];
+    this.hasValue = this.#value !== 0n;
+    this.hasKey = this.#key !== 0n;
+  }
+
+  topic(): Ptr {
+    return asPtr(Deno.UnsafePointer.create(this.topicKey));
+  }
+
+  copyKey(dst: Uint8Array): void {
+    (memcpy ??= getLibc().call.memcpy_from)(dst, this.#key, BigInt(dst.length));
+  }
+
+  copyValue(dst: Uint8Array): void {
+    (memcpy ??= getLibc().call.memcpy_from)(dst, this.#value, BigInt(dst.length));
+  }
+
+  beforeValue(): number {
+    const e = this.#edge;
+    (memcpy ??= getLibc().call.memcpy_from)(e, this.#value - 4n, 4n);
+    return ((e[0] << 24) | (e[1] << 16) | (e[2] << 8) | e[3]) >>> 0;
+  }
+
+  afterValue(): number {
+    const e = this.#edge;
+    (memcpy ??= getLibc().call.memcpy_from)(e, this.#value + BigInt(this.len), 1n);
+    return e[0];
+  }
+
+  valueView(): ArrayBuffer {
+    return Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(this.#value)!, this.len);
+  }
+}
+
 export const backend: Backend = {
   runtime: "deno",
   runtimeVersion: Deno.version.deno,
@@ -152,6 +224,7 @@ export const backend: Backend = {
   copyFromAddress(dst, addr, len) {
     (memcpy ??= getLibc().call.memcpy_from)(dst, addr, len);
   },
+  messageReader: () => new DenoMessageReader(),
   wakeup,
   background(lib: OpenLibrary, symbol: string, args: readonly NativeArg[]) {
     const fn = lib.call[symbol + BG];

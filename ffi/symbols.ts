@@ -400,7 +400,7 @@ export type SymbolName = keyof typeof SYMBOLS;
  * @example
  * ```ts
  * import { LIBC_SYMBOLS } from "./symbols.ts";
- * console.log(Object.keys(LIBC_SYMBOLS)); // ["pipe", "read", "write", "close", "memcpy_from"]
+ * console.log(Object.keys(LIBC_SYMBOLS)); // ["pipe", "read", "write", "close", "memcpy_from", "memcpy_from_ptr"]
  * ```
  */
 export const LIBC_SYMBOLS = {
@@ -425,6 +425,16 @@ export const LIBC_SYMBOLS = {
     [
       "buf", /* void *dest */
       "usize", /* const void *src */
+      "usize", /* size_t n */
+    ],
+    "ptr",
+    { symbol: "memcpy" },
+  ),
+  // The same with the source as a pointer: copies a struct a symbol returned, with no address conversion.
+  memcpy_from_ptr: s(
+    [
+      "buf", /* void *dest */
+      "ptr", /* const void *src */
       "usize", /* size_t n */
     ],
     "ptr",

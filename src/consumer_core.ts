@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { EVENT, MESSAGE, OFFSET, TIMESTAMP_TYPE } from "../ffi/mod.ts";
+import { EVENT, OFFSET, TIMESTAMP_TYPE } from "../ffi/mod.ts";
 import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
 import type { Emitter } from "./events.ts";
-import { type Claim, Message, type MessageHeader, viewAt } from "./message.ts";
+import { type Claim, Message, type MessageHeader } from "./message.ts";
 import type { EventSink, NativeClient } from "./native/client.ts";
 import { runInBackground } from "./native/background.ts";
 import { backend, offHeap, type Ptr, rd } from "./native/lib.ts";
@@ -70,7 +70,6 @@ export interface CoreOptions {
 }
 
 const SLAB = 64 * 1024;
-const MESSAGE_SIZE = BigInt(MESSAGE.size);
 /** Most events kept unread while no read waits; then the drain stops until one does. */
 const UNREAD_CAP = 1024;
 const HEADER_OUTS = 24;
@@ -108,14 +107,8 @@ export class ConsumerCore implements EventSink {
   /** The public Consumer to pin while work is pending (set once by it). */
   owner: WeakRef<object> | undefined;
   #nextCommit = 1;
-  #topics = new Map<bigint, string>();
-  #mb = offHeap(MESSAGE.size);
-  #m32 = new Int32Array(this.#mb.buffer);
-  #m64 = new BigUint64Array(this.#mb.buffer);
-  #mu32 = new Uint32Array(this.#mb.buffer);
-  /** The bytes around a value, for {@link ConsumerCore.#mayHaveHeaders}. */
-  #edge = new Uint8Array(8);
-  #mi64 = new BigInt64Array(this.#mb.buffer);
+  #topics = new Map<number | bigint, string>();
+  #reader = backend.messageReader();
   #tsType = offHeap(8);
   #hdrOut = offHeap(8);
   #hdrOuts = offHeap(HEADER_OUTS);
@@ -393,42 +386,32 @@ export class ConsumerCore implements EventSink {
   /** Reads one message (the event stays alive only for a zero-copy value). */
   #decode(ev: Ptr, m: Ptr): Message {
     const c = rd();
-    const addr = backend.addressBig(m);
-    backend.copyFromAddress(this.#mb, addr, MESSAGE_SIZE);
-    // Addresses stay BigInts (Deno passes a BigInt to a 64-bit parameter ten times
-    // faster than a number, measured); lengths are read as numbers, from the low
-    // 32-bit word (librdkafka caps a message far below 4 GiB).
-    const m64 = this.#m64;
-    const u = this.#mu32;
-    const rkt = m64[MESSAGE.rkt >>> 3];
-    const topic = this.#topics.get(rkt) ?? this.#topicName(rkt);
-    const partition = this.#m32[MESSAGE.partition >>> 2];
-    const offset = this.#mi64[MESSAGE.offset >>> 3];
-    const keyAddr = m64[MESSAGE.key >>> 3];
-    const key = keyAddr === 0n ? null : this.#copy(keyAddr, u[MESSAGE.key_len >>> 2]);
-    const len = u[MESSAGE.len >>> 2];
-    const payload = m64[MESSAGE.payload >>> 3];
-    const timestamp = Number(c.rd_kafka_message_timestamp_at(addr, this.#tsType));
+    const r = this.#reader;
+    r.load(m);
+    const topic = this.#topics.get(r.topicKey) ?? this.#topicName(r.topicKey);
+    const len = r.len;
+    const key = r.hasKey ? this.#copy(r.keyLen, true) : null;
+    const timestamp = Number(c.rd_kafka_message_timestamp(m, this.#tsType));
     const timestampType = TIMESTAMP_TYPE[this.#tsType[0]] ?? "NotAvailable";
-    const headers = !this.#mayHaveHeaders(payload, len)
+    const headers = !this.#mayHaveHeaders()
       ? []
       : c.rd_kafka_message_headers(m, this.#hdrOut) === 0
       ? this.#headers()
       : [];
     const epoch = this.#epoch?.(m);
     const leaderEpoch = epoch === undefined || epoch < 0 ? undefined : epoch;
-    const zeroCopy = payload !== 0n && len > this.#opts.copyThreshold && !heldBytesFull();
-    const value = payload === 0n ? null : zeroCopy ? viewAt(payload, len) : this.#copy(payload, len);
-    const msg = new Message(topic, partition, offset, key, value, headers, timestamp, timestampType, leaderEpoch);
+    const zeroCopy = r.hasValue && len > this.#opts.copyThreshold && !heldBytesFull();
+    const value = !r.hasValue ? null : zeroCopy ? new Uint8Array(r.valueView()) : this.#copy(len, false);
+    const msg = new Message(topic, r.partition, r.offset, key, value, headers, timestamp, timestampType, leaderEpoch);
     if (zeroCopy) msg.adopt(ev, len, this.claims);
     else c.rd_kafka_event_destroy(ev);
     return msg;
   }
 
   /**
-   * False when the message surely has no headers, without asking librdkafka: for a
-   * record without headers `rd_kafka_message_headers` still builds and frees a parse
-   * buffer (about 0.45 µs, measured: a sixth of a message's cost on Bun).
+   * False when the loaded message surely has no headers, without asking librdkafka:
+   * for a record without headers `rd_kafka_message_headers` still builds and frees a
+   * parse buffer (about 0.45 µs, measured: a sixth of a message's cost on Bun).
    *
    * A v2 record (Kafka 0.11 and later) ends `… valueLength value headerCount
    * headers`, and librdkafka points `payload` into the record, so the byte after the
@@ -439,37 +422,39 @@ export class ConsumerCore implements EventSink {
    * as its length, a null or empty value (librdkafka points an empty one at a static
    * ""), or a count that is not 0: librdkafka answers.
    */
-  #mayHaveHeaders(payload: bigint, len: number): boolean {
+  #mayHaveHeaders(): boolean {
+    const r = this.#reader;
     // An empty value points at a static "" in librdkafka, not into the record.
-    if (payload === 0n || len === 0) return true;
-    const e = this.#edge;
-    backend.copyFromAddress(e, payload - 4n, 4n);
-    if (((e[0] << 24) | (e[1] << 16) | (e[2] << 8) | e[3]) === len) return true;
-    backend.copyFromAddress(e, payload + BigInt(len), 1n);
-    return e[0] !== 0;
+    if (!r.hasValue || r.len === 0) return true;
+    if (r.beforeValue() === r.len) return true;
+    return r.afterValue() !== 0;
   }
 
-  /** Copies native bytes into JS memory: small ones share 64 KiB slabs. */
-  #copy(addr: bigint, len: number): Uint8Array {
+  /** Copies the loaded message's key or value into JS memory: small ones share 64 KiB slabs. */
+  #copy(len: number, key: boolean): Uint8Array {
     if (len === 0) return new Uint8Array(0);
-    let out: Uint8Array;
-    if (len > SLAB / 4) {
-      out = new Uint8Array(len);
-    } else {
-      if (this.#slabOff + len > SLAB) {
-        this.#slab = new ArrayBuffer(SLAB);
-        this.#slabOff = 0;
-      }
-      // Not subarray(): JavaScriptCore's species lookup made it a tenth of the time per message.
-      out = new Uint8Array(this.#slab, this.#slabOff, len);
-      this.#slabOff += (len + 7) & ~7;
-    }
-    backend.copyFromAddress(out, addr, BigInt(len));
+    const out = this.#room(len);
+    if (key) this.#reader.copyKey(out);
+    else this.#reader.copyValue(out);
     return out;
   }
 
-  #topicName(rkt: bigint): string {
-    const name = backend.readCString(rd().rd_kafka_topic_name(backend.fromAddress(rkt))) ?? "";
+  /** `len` bytes of JS memory: a slice of the current slab, or their own buffer when large. */
+  #room(len: number): Uint8Array {
+    if (len > SLAB / 4) return new Uint8Array(len);
+    if (this.#slabOff + len > SLAB) {
+      this.#slab = new ArrayBuffer(SLAB);
+      this.#slabOff = 0;
+    }
+    // Not subarray(): JavaScriptCore's species lookup made it a tenth of the time per message.
+    const out = new Uint8Array(this.#slab, this.#slabOff, len);
+    this.#slabOff += (len + 7) & ~7;
+    return out;
+  }
+
+  /** The loaded message's topic name, read once per topic handle. */
+  #topicName(rkt: number | bigint): string {
+    const name = backend.readCString(rd().rd_kafka_topic_name(this.#reader.topic())) ?? "";
     this.#topics.set(rkt, name);
     return name;
   }
@@ -485,7 +470,7 @@ export class ConsumerCore implements EventSink {
       const name = backend.readCString(backend.fromAddress(dv.getBigUint64(0, true))) ?? "";
       const valAddr = dv.getBigUint64(8, true);
       const size = Number(dv.getBigUint64(16, true));
-      out.push([name, valAddr === 0n ? null : this.#copy(valAddr, size).slice()]);
+      out.push([name, valAddr === 0n ? null : backend.copyBytes(backend.fromAddress(valAddr), size)]);
     }
     return out;
   }

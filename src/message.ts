@@ -16,7 +16,7 @@
  */
 import { ClosedError } from "./errors.ts";
 import { addHeldBytes } from "./native/limits.ts";
-import { backend, type Ptr, rd } from "./native/lib.ts";
+import { type Ptr, rd } from "./native/lib.ts";
 
 /** How a message's `timestamp` was set. @example `if (m.timestampType === "LogAppendTime") …` */
 export type TimestampType = "CreateTime" | "LogAppendTime" | "NotAvailable";
@@ -214,9 +214,4 @@ export class Message {
   [Symbol.dispose](): void {
     this.release();
   }
-}
-
-/** Internal: a zero-copy view of `len` bytes at a C address. @example `viewAt(addr, len)` */
-export function viewAt(addr: bigint, len: number): Uint8Array {
-  return new Uint8Array(backend.view(backend.fromAddress(addr), len));
 }
