@@ -223,6 +223,7 @@ class BunMessageReader implements MessageReader {
   hasValue = false;
   hasKey = false;
   topicKey = 0;
+  sameTopic = false;
   #value = 0;
   #key = 0;
   #raw = new Uint8Array(MESSAGE.size);
@@ -234,7 +235,9 @@ class BunMessageReader implements MessageReader {
     (memcpy ??= bindMemcpy())(this.#raw, m, MESSAGE.size);
     const u = this.#u32;
     this.err = this.#i32[MESSAGE.err >>> 2];
-    this.topicKey = u[MESSAGE.rkt >>> 2] + u[(MESSAGE.rkt >>> 2) + 1] * 4294967296;
+    const rkt = u[MESSAGE.rkt >>> 2] + u[(MESSAGE.rkt >>> 2) + 1] * 4294967296;
+    this.sameTopic = rkt === this.topicKey;
+    this.topicKey = rkt;
     this.partition = this.#i32[MESSAGE.partition >>> 2];
     this.#value = u[MESSAGE.payload >>> 2] + u[(MESSAGE.payload >>> 2) + 1] * 4294967296;
     this.len = u[MESSAGE.len >>> 2];

@@ -125,12 +125,16 @@ function wakeup(onWake: () => void): Wakeup {
  * ```
  */
 /**
- * One memcpy of the struct, then typed-array reads. Addresses stay BigInts: Deno
- * passes a BigInt to a 64-bit parameter about ten times faster than a number
- * (measured), and reading fields one call at a time through `UnsafePointerView`
- * costs a call each.
+ * One memcpy of the struct, then typed-array reads (a call through
+ * `UnsafePointerView` per field would cost a call each). Addresses go to C as
+ * BigInts, read from the copy when a call needs one: Deno passes a BigInt to a
+ * 64-bit parameter about ten times faster than a number (measured). Nothing read
+ * eagerly is an address: in V8 a number beyond 31 bits is a heap allocation.
  */
 const STRUCT_SIZE = BigInt(MESSAGE.size);
+const P = MESSAGE.payload >>> 2;
+const K = MESSAGE.key >>> 2;
+const T = MESSAGE.rkt >>> 2;
 
 class DenoMessageReader implements MessageReader {
   err = 0;
@@ -140,56 +144,67 @@ class DenoMessageReader implements MessageReader {
   keyLen = 0;
   hasValue = false;
   hasKey = false;
-  topicKey = 0n;
-  #value = 0n;
-  #key = 0n;
-  #raw = new Uint8Array(MESSAGE.size);
+  sameTopic = false;
+  #raw = new Uint8Array(new ArrayBuffer(MESSAGE.size));
   #i32 = new Int32Array(this.#raw.buffer);
-  #u32 = new Uint32Array(this.#raw.buffer);
   #u64 = new BigUint64Array(this.#raw.buffer);
   #i64 = new BigInt64Array(this.#raw.buffer);
-  #edge = new Uint8Array(4);
+  #edge = new Uint8Array(new ArrayBuffer(8));
+  /** The previous message's topic handle, as two int32 halves (small integers in V8). */
+  #tlo = 0;
+  #thi = 0;
 
   load(m: Ptr): void {
     (memcpyPtr ??= getLibc().call.memcpy_from_ptr)(this.#raw, raw(m), STRUCT_SIZE);
-    this.err = this.#i32[MESSAGE.err >>> 2];
-    this.topicKey = this.#u64[MESSAGE.rkt >>> 3];
-    this.partition = this.#i32[MESSAGE.partition >>> 2];
-    this.#value = this.#u64[MESSAGE.payload >>> 3];
-    this.len = this.#u32[MESSAGE.len >>> 2];
-    this.#key = this.#u64[MESSAGE.key >>> 3];
-    this.keyLen = this.#u32[MESSAGE.key_len >>> 2];
+    this.#read();
+  }
+
+  #read(): void {
+    const i = this.#i32;
+    this.err = i[MESSAGE.err >>> 2];
+    this.partition = i[MESSAGE.partition >>> 2];
+    this.len = i[MESSAGE.len >>> 2]; // far below 2^31: librdkafka caps a message
+    this.keyLen = i[MESSAGE.key_len >>> 2];
     this.offset = this.#i64[MESSAGE.offset >>> 3];
-    this.hasValue = this.#value !== 0n;
-    this.hasKey = this.#key !== 0n;
+    this.hasValue = (i[P] | i[P + 1]) !== 0;
+    this.hasKey = (i[K] | i[K + 1]) !== 0;
+    const tlo = i[T];
+    const thi = i[T + 1];
+    this.sameTopic = tlo === this.#tlo && thi === this.#thi;
+    this.#tlo = tlo;
+    this.#thi = thi;
+  }
+
+  get topicKey(): bigint {
+    return this.#u64[T >>> 1];
   }
 
   topic(): Ptr {
-    return asPtr(Deno.UnsafePointer.create(this.topicKey));
+    return asPtr(Deno.UnsafePointer.create(this.#u64[T >>> 1]));
   }
 
   copyKey(dst: Uint8Array): void {
-    (memcpy ??= getLibc().call.memcpy_from)(dst, this.#key, BigInt(dst.length));
+    (memcpy ??= getLibc().call.memcpy_from)(dst, this.#u64[K >>> 1], BigInt(dst.length));
   }
 
   copyValue(dst: Uint8Array): void {
-    (memcpy ??= getLibc().call.memcpy_from)(dst, this.#value, BigInt(dst.length));
+    (memcpy ??= getLibc().call.memcpy_from)(dst, this.#u64[P >>> 1], BigInt(dst.length));
   }
 
   beforeValue(): number {
     const e = this.#edge;
-    (memcpy ??= getLibc().call.memcpy_from)(e, this.#value - 4n, 4n);
+    (memcpy ??= getLibc().call.memcpy_from)(e, this.#u64[P >>> 1] - 4n, 4n);
     return ((e[0] << 24) | (e[1] << 16) | (e[2] << 8) | e[3]) >>> 0;
   }
 
   afterValue(): number {
     const e = this.#edge;
-    (memcpy ??= getLibc().call.memcpy_from)(e, this.#value + BigInt(this.len), 1n);
+    (memcpy ??= getLibc().call.memcpy_from)(e, this.#u64[P >>> 1] + BigInt(this.len), 1n);
     return e[0];
   }
 
   valueView(): ArrayBuffer {
-    return Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(this.#value)!, this.len);
+    return Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(this.#u64[P >>> 1])!, this.len);
   }
 }
 

@@ -152,7 +152,9 @@ export interface MessageReader {
   hasValue: boolean;
   hasKey: boolean;
   /** The topic handle's address, a stable key for a map of topic names. */
-  topicKey: number | bigint;
+  readonly topicKey: number | bigint;
+  /** True when the topic handle is the one of the message loaded before (so `topicKey` need not be read). */
+  sameTopic: boolean;
   /** The topic handle (`rd_kafka_topic_t *`). */
   topic(): Ptr;
   /** Copies the first `dst.length` key bytes into `dst`. */

@@ -108,6 +108,8 @@ export class ConsumerCore implements EventSink {
   owner: WeakRef<object> | undefined;
   #nextCommit = 1;
   #topics = new Map<number | bigint, string>();
+  /** The previous message's topic name (its handle: see MessageReader.sameTopic). */
+  #lastTopic: string | undefined;
   #reader = backend.messageReader();
   #tsType = offHeap(8);
   #hdrOut = offHeap(8);
@@ -388,7 +390,11 @@ export class ConsumerCore implements EventSink {
     const c = rd();
     const r = this.#reader;
     r.load(m);
-    const topic = this.#topics.get(r.topicKey) ?? this.#topicName(r.topicKey);
+    let topic = this.#lastTopic;
+    if (!r.sameTopic || topic === undefined) {
+      topic = this.#topics.get(r.topicKey) ?? this.#topicName(r.topicKey);
+      this.#lastTopic = topic;
+    }
     const len = r.len;
     const key = r.hasKey ? this.#copy(r.keyLen, true) : null;
     const timestamp = Number(c.rd_kafka_message_timestamp(m, this.#tsType));
@@ -533,6 +539,7 @@ export class ConsumerCore implements EventSink {
       }
       // Topic handles of partitions no longer assigned may be freed: names are read again.
       this.#topics.clear();
+      this.#lastTopic = undefined;
     } finally {
       destroyList(list);
     }
@@ -553,6 +560,7 @@ export class ConsumerCore implements EventSink {
   assignmentChanged(): void {
     this.assigned.clear();
     this.#topics.clear();
+    this.#lastTopic = undefined;
     this.#discarding = false;
   }
 
