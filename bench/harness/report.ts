@@ -109,6 +109,11 @@ function tierSection(tier: string, runs: Run[], clients: Client[], allCells: Cel
   const title = tier === "kafka" ? "real Apache Kafka broker" : "librdkafka mock cluster (own process)";
   out.push(`### ${tier}: ${title}`, "");
   if (tput.length) {
+    const counts = tput.map((cell) => {
+      const n = runs.find((r) => r.tier === tier && r.scenario === cell.scenario && r.size === cell.size)?.count;
+      return `${cellName(cell)}: ${n === undefined ? "–" : int(n)}`;
+    });
+    out.push(`Messages per run: ${counts.join(", ")}.`, "");
     out.push(`Throughput, msg/s (median of ${reps}), and the ratio to librdkafka from C:`, "");
     const rows = clients.map((c) => [
       c.label,
