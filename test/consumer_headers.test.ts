@@ -1,3 +1,4 @@
+// tiers: mock kafka
 /**
  * Headers as the consumer reads them, in every shape a record can have. The
  * consumer asks librdkafka for headers only when the byte after a value says the
