@@ -1,0 +1,54 @@
+/**
+ * What every example starts with: a cluster and a fresh topic on it. Without
+ * `KAFKA_BOOTSTRAP` that is an embedded {@link MockCluster}; with it, the broker it
+ * names, where the topic is created with {@link AdminClient} and deleted at the end.
+ *
+ * @module
+ */
+import { AdminClient, MockCluster } from "../src/mod.ts";
+
+/** A cluster with one topic for an example; `await using` tears both down. */
+export interface ExampleCluster extends AsyncDisposable {
+  readonly bootstrap: string;
+  readonly topic: string;
+  /** True on the embedded mock cluster. */
+  readonly mock: boolean;
+}
+
+/**
+ * A topic named `example-<name>-<random>` with `partitions` partitions.
+ *
+ * @example
+ * ```ts
+ * await using cluster = await exampleCluster("produce", 3);
+ * new Producer({ "bootstrap.servers": cluster.bootstrap });
+ * ```
+ */
+export async function exampleCluster(name: string, partitions: number): Promise<ExampleCluster> {
+  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+  const external = env?.KAFKA_BOOTSTRAP;
+  const topic = `example-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  if (!external) {
+    const mock = await MockCluster.create();
+    await mock.createTopic(topic, { partitions });
+    return { bootstrap: mock.bootstrapServers, topic, mock: true, [Symbol.asyncDispose]: () => mock.close() };
+  }
+  const admin = new AdminClient({ "bootstrap.servers": external });
+  const [created] = await admin.createTopics([{ name: topic, partitions, replicationFactor: 1 }]);
+  if (created.error) throw created.error;
+  // A new topic's partitions get leaders a moment later: wait for them, so the first send finds them.
+  for (let i = 0; i < 100; i++) {
+    const [t] = await admin.describeTopics([topic]).catch(() => [undefined]);
+    if (t && t.partitions.length === partitions && t.partitions.every((p) => p.leader)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    bootstrap: external,
+    topic,
+    mock: false,
+    async [Symbol.asyncDispose]() {
+      await admin.deleteTopics([topic]).catch(() => {});
+      await admin.close();
+    },
+  };
+}
