@@ -7,7 +7,15 @@
  */
 import { AdminClient, MockCluster } from "../src/mod.ts";
 
-/** A cluster with one topic for an example; `await using` tears both down. */
+/**
+ * A cluster with one topic for an example; `await using` tears both down.
+ *
+ * @example
+ * ```ts
+ * await using cluster: ExampleCluster = await exampleCluster("consume", 2);
+ * console.log(cluster.mock ? "mock" : "broker", cluster.bootstrap, cluster.topic);
+ * ```
+ */
 export interface ExampleCluster extends AsyncDisposable {
   readonly bootstrap: string;
   readonly topic: string;
