@@ -215,7 +215,6 @@ const specs = new WeakMap<OpenLibrary, Record<string, SymbolSpec>>();
  * than the one call. Lengths are the low 32 bits of `size_t`.
  */
 class BunMessageReader implements MessageReader {
-  err = 0;
   partition = 0;
   offset = 0n;
   len = 0;
@@ -234,7 +233,6 @@ class BunMessageReader implements MessageReader {
   load(m: Ptr): void {
     (memcpy ??= bindMemcpy())(this.#raw, m, MESSAGE.size);
     const u = this.#u32;
-    this.err = this.#i32[MESSAGE.err >>> 2];
     const rkt = u[MESSAGE.rkt >>> 2] + u[(MESSAGE.rkt >>> 2) + 1] * 4294967296;
     this.sameTopic = rkt === this.topicKey;
     this.topicKey = rkt;

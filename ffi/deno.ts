@@ -137,7 +137,6 @@ const K = MESSAGE.key >>> 2;
 const T = MESSAGE.rkt >>> 2;
 
 class DenoMessageReader implements MessageReader {
-  err = 0;
   partition = 0;
   offset = 0n;
   len = 0;
@@ -156,12 +155,7 @@ class DenoMessageReader implements MessageReader {
 
   load(m: Ptr): void {
     (memcpyPtr ??= getLibc().call.memcpy_from_ptr)(this.#raw, raw(m), STRUCT_SIZE);
-    this.#read();
-  }
-
-  #read(): void {
     const i = this.#i32;
-    this.err = i[MESSAGE.err >>> 2];
     this.partition = i[MESSAGE.partition >>> 2];
     this.len = i[MESSAGE.len >>> 2]; // far below 2^31: librdkafka caps a message
     this.keyLen = i[MESSAGE.key_len >>> 2];

@@ -143,7 +143,6 @@ export interface Backend {
 export interface MessageReader {
   /** Reads the message at `m` (a live `rd_kafka_message_t *`). */
   load(m: Ptr): void;
-  err: number;
   partition: number;
   offset: bigint;
   /** The value's length (0 for a null value too: see `hasValue`). */
