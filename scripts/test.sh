@@ -63,7 +63,7 @@ count() { # $1 = output file, $2 = runtime
 }
 
 echo "--- static checks (deno check, deno lint)"
-if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts bench/*.ts bench/harness/*.ts bench/workers/*.ts test/*.ts test/helpers/*.ts; then
+if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/harness/*.ts bench/workers/*.ts test/*.ts test/helpers/*.ts; then
   failed=$((failed + 1)); failures+=("deno check")
 fi
 if ! $DENO lint >/dev/null 2>&1; then

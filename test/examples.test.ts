@@ -96,4 +96,39 @@ describe("examples", () => {
     assert.ok(read <= sent);
     assert.match(out, /^committed \d+ partition\(s\); shutdown complete$/m);
   });
+
+  it("gateway: serves on the embedded mock, answers a POST with 202, drains on SIGTERM and exits 0", async () => {
+    // Its own routes are tested in-process by gateway.test.ts; this runs the file as a user does.
+    const exe = process.execPath;
+    const args = runtime === "bun" ? [example("gateway").pathname] : ["run", "-A", example("gateway").pathname];
+    const env: Record<string, string | undefined> = { ...process.env, PORT: "0" };
+    delete env.KAFKA_BOOTSTRAP;
+    const child = spawn(exe, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const url = await new Promise<string | undefined>((resolve) => {
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = out.match(/^gateway: listening on (http:\S+)/m);
+        if (m) resolve(m[1]);
+      });
+      void exited.then(() => resolve(undefined));
+    });
+    assert.ok(url, `no "listening" line:\n${out}\n${err}`);
+    const res = await fetch(`${url}/topics/events?key=k`, { method: "POST", body: "hello" });
+    const body = await res.json();
+    assert.equal(res.status, 202, JSON.stringify(body));
+    assert.equal(body.status, "delivered");
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200, await health.text());
+    process.kill(child.pid!, "SIGTERM");
+    const code = await exited;
+    clearTimeout(killer);
+    assert.equal(code, 0, `exit ${code}:\n${out}\n${err}`);
+    assert.match(out, /^SIGTERM: draining$/m);
+    assert.match(out, /^gateway: stopped; 1 messages delivered$/m);
+  });
 });
