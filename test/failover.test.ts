@@ -21,52 +21,15 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type ClientConfig, type DeliveryReport, KafkaError, type LogEntry, Producer } from "../src/mod.ts";
+import { OwnBroker } from "./helpers/broker.ts";
 import { readBack, text } from "./helpers/readback.ts";
 import { runtime, sleep } from "./helpers/runtime.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // One broker per runtime, so a Bun run and a Deno run of this file can overlap.
-const PORT_BASE = runtime === "bun" ? 29092 : 29102;
-const RUN_DIR = `${ROOT}.cache/kafka/run-failover-${runtime}`;
-const BROKER_ENV = { ...process.env, KAFKA_PORT_BASE: String(PORT_BASE), KAFKA_RUN_DIR: RUN_DIR };
-const BOOTSTRAP = `127.0.0.1:${PORT_BASE}`;
-/** Holds the pid of the test process that owns the broker (the run dir itself is remade by `up`). */
-const OWNER = `${RUN_DIR}.owner`;
+const broker = new OwnBroker(`failover-${runtime}`, runtime === "bun" ? 29092 : 29102, (s) => report(s));
+const BOOTSTRAP = broker.bootstrap;
 const PARTITIONS = 4; // the broker's num.partitions for auto-created topics
-
-/** `scripts/kafka.sh <cmd>` for this file's broker; throws with its output on failure. */
-function kafkaSync(cmd: string, timeoutMs = 180_000): string {
-  try {
-    return execFileSync("bash", [`${ROOT}scripts/kafka.sh`, cmd], {
-      env: BROKER_ENV,
-      encoding: "utf8",
-      timeout: timeoutMs,
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`scripts/kafka.sh ${cmd} failed: ${x.message}\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
-  }
-}
-
-/** The same, without blocking the event loop (the producer keeps working meanwhile). */
-function kafkaAsync(cmd: string, timeoutMs = 180_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "bash",
-      [`${ROOT}scripts/kafka.sh`, cmd],
-      { env: BROKER_ENV, encoding: "utf8", timeout: timeoutMs },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`scripts/kafka.sh ${cmd} failed: ${err.message}\n${stdout}\n${stderr}`));
-        else resolve(String(stdout).trim());
-      },
-    );
-  });
-}
 
 /** Keeps librdkafka's logs and error events out of stderr, counted for the report. */
 function quiet(p: Producer) {
@@ -83,74 +46,10 @@ const ms = (t0: number) => Math.round(performance.now() - t0);
 // deno-lint-ignore no-console -- the figures the failover runs are judged by
 const report = (s: string) => console.log(`[failover ${runtime}] ${s}`);
 
-/**
- * Starts this file's broker. Called at module load, not in `before`: Bun's
- * node:test hooks time out after 5 s whatever their `timeout` option says, and
- * the first `up` may download the broker for minutes.
- */
-function startBroker(): void {
-  const missing = ["java", "mvn"].filter((t) => {
-    try {
-      execFileSync("bash", ["-c", `command -v ${t}`], { stdio: "ignore" });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length) {
-    throw new Error(
-      `failover tests need a real broker, and ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} ` +
-        "missing: install a JDK and Maven (apt-get install openjdk-17-jre-headless maven)",
-    );
-  }
-  claimBroker();
-  report(kafkaSync("up", 600_000));
-}
-
-/**
- * Makes this process the broker's only user: two runs of this file on one broker
- * would kill it under each other. Fails clearly while another run is alive; takes
- * over (stopping its broker) from one that died without cleaning up.
- */
-function claimBroker(): void {
-  for (;;) {
-    try {
-      writeFileSync(OWNER, String(process.pid), { flag: "wx" });
-      return;
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw e;
-    }
-    const pid = Number(readFileSync(OWNER, "utf8"));
-    if (pid > 0 && existsSync(`/proc/${pid}`)) {
-      throw new Error(
-        `another run of test/failover.test.ts (pid ${pid}) is using the broker in ${RUN_DIR}: wait for it to end`,
-      );
-    }
-    report(`taking over from pid ${pid}, which is gone: ${kafkaSync("down")}`);
-    unlinkSync(OWNER);
-  }
-}
-
-/**
- * Stops the broker if it still runs (the last test leaves it dead, and `status`,
- * unlike `down`, does not wait for kafka.sh's lock, which every broker's up/down
- * share: Bun ends an `after` hook at 5 s).
- */
-function releaseBroker(): void {
-  let running = true;
-  try {
-    execFileSync("bash", [`${ROOT}scripts/kafka.sh`, "status"], { env: BROKER_ENV, stdio: "ignore" });
-  } catch {
-    running = false; // exit 3: stopped
-  }
-  if (running) report(kafkaSync("down"));
-  if (existsSync(OWNER) && readFileSync(OWNER, "utf8") === String(process.pid)) unlinkSync(OWNER);
-}
-
-startBroker();
+broker.start();
 
 describe("failover on a real broker (SIGKILL)", () => {
-  after(releaseBroker);
+  after(() => broker.release());
 
   it("idempotent: 100,000 sends across a kill and restart all settle, each message stored once, in order", {
     timeout: 120_000,
@@ -185,12 +84,12 @@ describe("failover on a real broker (SIGKILL)", () => {
         // Kill once a quarter has been delivered: the rest is in flight, queued, or sent while it is down.
         if (chain === undefined && resolved >= N / 4) {
           killAt = performance.now();
-          chain = kafkaAsync("kill").then((out) => {
+          chain = broker.run("kill").then((out) => {
             killedAt = performance.now();
             issuedAtDeath = issued;
             resolvedAtDeath = resolved;
             report(out);
-            return kafkaAsync("start");
+            return broker.run("start");
           }).then((out) => {
             startedAt = performance.now();
             resolvedAtStart = resolved;
@@ -348,7 +247,7 @@ describe("failover on a real broker (SIGKILL)", () => {
       // moment the broker dies; then more once it is surely dead.
       const tKill = performance.now();
       let killed = false;
-      const kill = kafkaAsync("kill").then((out) => {
+      const kill = broker.run("kill").then((out) => {
         killed = true;
         report(out);
       });
