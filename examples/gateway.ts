@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { AdminClient, type ClientConfig, type LogEntry, MockCluster, Producer } from "../src/mod.ts";
+import { AdminClient, type ClientConfig, type KafkaError, type LogEntry, MockCluster, Producer } from "../src/mod.ts";
 import { GatewayMetrics } from "./gateway/metrics.ts";
 import { BrokerState, errorResponse, produceBatch, type ProduceContext, produceOne } from "./gateway/produce.ts";
 import { type HttpServer, serveHttp } from "./gateway/serve.ts";
@@ -46,6 +46,8 @@ export interface GatewayOptions {
   heartbeatMs?: number;
   /** librdkafka properties for the producer, over the gateway's defaults. */
   producerConfig?: ClientConfig;
+  /** librdkafka properties for each SSE stream's consumer. */
+  consumerConfig?: ClientConfig;
   /** Where librdkafka's warnings and errors go. Default `console.error`. */
   log?: (line: string) => void;
 }
@@ -92,8 +94,12 @@ export function startGateway(options: GatewayOptions): Gateway {
   }, { queueFull: "error" }); // a full queue is a 503 now, not a request that hangs
   const admin = new AdminClient({ "bootstrap.servers": options.bootstrap });
   const brokers = new BrokerState();
+  // A fatal error (the idempotent producer lost its guarantees) ends this producer
+  // for good: /healthz then fails, so an orchestrator replaces the process.
+  let fatal: KafkaError | undefined;
   producer.on("error", (e) => {
     brokers.error(e);
+    if (e.fatal) fatal ??= e;
     log(`gateway: producer: ${e.name}: ${e.message}`);
   });
   producer.on("stats", (s) => brokers.stats(s));
@@ -108,6 +114,9 @@ export function startGateway(options: GatewayOptions): Gateway {
     admin,
     maxStreams: options.maxStreams ?? 16,
     heartbeatMs: options.heartbeatMs ?? 5_000,
+    consumerConfig: options.consumerConfig,
+    onLog: logLine,
+    onError: (e) => log(`gateway: stream consumer: ${e.name}: ${e.message}`),
   });
   const metrics = new GatewayMetrics(() => ({
     queueDepth: producer.pending,
@@ -128,7 +137,9 @@ export function startGateway(options: GatewayOptions): Gateway {
   async function route(request: Request): Promise<[string, Response]> {
     const url = new URL(request.url);
     const path = url.pathname;
-    if (closing) return ["closing", Response.json({ error: "shutting_down" }, { status: 503 })];
+    if (closing) {
+      return ["closing", Response.json({ error: "shutting_down" }, { status: 503, headers: { "retry-after": "2" } })];
+    }
     if (path === "/healthz") return ["healthz", request.method === "GET" ? await health() : notAllowed("GET")];
     if (path === "/metrics") {
       if (request.method !== "GET") return ["metrics", notAllowed("GET")];
@@ -166,6 +177,11 @@ export function startGateway(options: GatewayOptions): Gateway {
   let lastHealth: { at: number; response: Promise<Response> } | undefined;
   function health(): Promise<Response> {
     // One metadata request a second at most, however often the load balancer asks.
+    if (fatal) {
+      return Promise.resolve(
+        Response.json({ status: "producer_failed", error: fatal.name, message: fatal.message }, { status: 503 }),
+      );
+    }
     if (lastHealth && performance.now() - lastHealth.at < 1_000) return lastHealth.response.then((r) => r.clone());
     const response = admin.describeCluster({ timeoutMs: 2_000 }).then(
       (c) => Response.json({ status: "ok", brokers: c.brokers.length, producerBrokersUp: brokers.up }),

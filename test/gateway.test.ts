@@ -351,6 +351,29 @@ describe(`gateway (${clusterLabel()})`, () => {
     }
   });
 
+  it("a fatal producer error: /healthz turns 503 (so an orchestrator replaces the process), produces fail fast", async () => {
+    const topic = await newTopic(1);
+    const g = start();
+    try {
+      assert.equal((await http(`${g.url}/topics/${topic}`, { method: "POST", body: "before" })).status, 202);
+      g.producer.testFatalError(47, /* INVALID_PRODUCER_EPOCH */ "injected by the test");
+      let h = await http(`${g.url}/healthz`);
+      for (let i = 0; i < 100 && h.status === 200; i++) {
+        await sleep(50);
+        h = await http(`${g.url}/healthz`);
+      }
+      assert.equal(h.status, 503, JSON.stringify(h.body));
+      assert.equal(h.body.status, "producer_failed");
+      assert.equal(h.body.error, "INVALID_PRODUCER_EPOCH");
+      const t0 = Date.now();
+      const r = await http(`${g.url}/topics/${topic}`, { method: "POST", body: "after" });
+      assert.ok(r.status >= 500, JSON.stringify(r.body));
+      assert.ok(Date.now() - t0 < 2_000, "refused at once, not after ackTimeoutMs");
+    } finally {
+      await g.close();
+    }
+  });
+
   it("close(): ends open streams, lets requests in flight answer, delivers what was accepted", async () => {
     const topic = await newTopic(1);
     const g = start();

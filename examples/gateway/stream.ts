@@ -19,7 +19,15 @@
  *
  * @module
  */
-import { AdminClient, Consumer, type Message, OFFSET } from "../../src/mod.ts";
+import {
+  type AdminClient,
+  type ClientConfig,
+  Consumer,
+  type KafkaError,
+  type LogEntry,
+  type Message,
+  OFFSET,
+} from "../../src/mod.ts";
 
 /** Where streams come from, and how many may be open. */
 export interface StreamOptions {
@@ -28,7 +36,11 @@ export interface StreamOptions {
   maxStreams: number;
   heartbeatMs: number;
   /** Extra librdkafka properties for each stream's consumer. */
-  consumerConfig?: Record<string, string | number | boolean>;
+  consumerConfig?: ClientConfig;
+  /** Where the consumers' librdkafka log lines go. */
+  onLog?: (entry: LogEntry) => void;
+  /** Where the consumers' error events go (a broker down, say: librdkafka retries on its own). */
+  onError?: (err: KafkaError) => void;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -111,6 +123,8 @@ export class Streams {
       "fetch.wait.max.ms": 100, // a live feed: do not hold an empty fetch for the default 500 ms
       ...this.#o.consumerConfig,
     });
+    if (this.#o.onLog) consumer.on("log", this.#o.onLog);
+    if (this.#o.onError) consumer.on("error", this.#o.onError);
     const stop = new AbortController();
     let closed: Promise<void> | undefined;
     const entry = {
