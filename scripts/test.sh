@@ -63,7 +63,7 @@ count() { # $1 = output file, $2 = runtime
 }
 
 echo "--- static checks (deno check, deno lint)"
-if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/harness/*.ts bench/workers/*.ts test/*.ts test/helpers/*.ts; then
+if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/gateway/*.ts bench/harness/*.ts bench/workers/*.ts test/*.ts test/helpers/*.ts; then
   failed=$((failed + 1)); failures+=("deno check")
 fi
 if ! $DENO lint >/dev/null 2>&1; then
@@ -201,6 +201,9 @@ if [ $# -eq 0 ]; then
   [ "$bench_tiers" = kafka ] && [ $broker_ready != 1 ] && bench_tiers=
   [ -z "$bench_tiers" ] || SMOKE_TIMEOUT=1200 smoke "bench harness --smoke --tiers $bench_tiers" \
     bash scripts/bench.sh --smoke --tiers "$bench_tiers" --out "$(mktemp -d)"
+  # The sidecar comparison (bench/gateway/) on the real broker: both front ends, every variant.
+  [ $broker_ready = 1 ] && SMOKE_TIMEOUT=600 smoke "gateway comparison --smoke" \
+    $BUN bench/gateway/run.ts --smoke --runtime bun,deno --out "$(mktemp -d)"
 fi
 stop_broker
 
