@@ -13,6 +13,7 @@
 // deno-lint-ignore-file explicit-module-boundary-types -- plain JavaScript, for Node: no annotations to give
 import process from "node:process";
 import { readFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
 
 /**
  * The spec from the command line (the last argument, JSON).
@@ -245,4 +246,77 @@ export async function awaitedSamples(one, count, setupMs, runMs) {
     deadline(runMs, "latency"),
   ]);
   return { ...m.stop(), ...latencies(samples) };
+}
+
+/** Warm-up messages carry sequence numbers from here; the measured ones are 0…count-1. */
+const E2E_WARM = 0x80000000;
+
+/**
+ * The produce→consume scenario's loop, the same for every peer. Each message's
+ * first 4 bytes (little-endian) are its sequence number; the worker's consumer
+ * passes every message's number to `seen`. Warm-up messages go out until the
+ * consumer sees one (within `setupMs`); then `count` messages are timed one at a
+ * time, each from its send to its arrival at the consumer (within `runMs`, each
+ * within `sampleMs`).
+ *
+ * `run`'s options: `send(value)` (awaited), `settle()` (optional, awaited after
+ * each warm-up send and each sample: node-rdkafka waits for its delivery report
+ * there), `broken` (optional, a promise that rejects when the consumer fails, so
+ * that the run fails at once instead of at its deadline), `count`, `size`,
+ * `setupMs`, `runMs`, `sampleMs`.
+ *
+ * @example
+ * ```js
+ * const e2e = e2eSamples();
+ * consumer.on("data", (m) => e2e.seen(m.value.readUInt32LE(0)));
+ * const timed = await e2e.run({ send: (v) => producer.send(v), count: 1000, size: 100, setupMs, runMs, sampleMs });
+ * ```
+ */
+export function e2eSamples() {
+  let waitingFor = -1, arrived = null, warmed = false;
+  return {
+    seen(seq) {
+      if (seq >= E2E_WARM) warmed = true;
+      else if (seq === waitingFor && arrived) arrived(performance.now());
+    },
+    async run({ send, settle = async () => {}, broken, count, size, setupMs, runMs, sampleMs }) {
+      const base = payload(size);
+      const valueFor = (seq) => {
+        const v = Buffer.from(base);
+        v.writeUInt32LE(seq >>> 0, 0);
+        return v;
+      };
+      const racing = broken ? [broken] : [];
+      await Promise.race([
+        ...racing,
+        (async () => {
+          for (let i = 0; !warmed; i++) {
+            await send(valueFor(E2E_WARM + i));
+            await settle();
+            for (let t = 0; t < 20 && !warmed; t++) await new Promise((r) => setTimeout(r, 10));
+          }
+        })(),
+        deadline(setupMs, "e2e warm-up (consumer never got a message)"),
+      ]);
+      const values = Array.from({ length: count }, (_, i) => valueFor(i)); // made before the clock runs
+      const samples = new Array(count);
+      const m = measure();
+      m.start();
+      await Promise.race([
+        ...racing,
+        (async () => {
+          for (let i = 0; i < count; i++) {
+            const got = new Promise((r) => (arrived = r));
+            waitingFor = i;
+            const t0 = performance.now();
+            await send(values[i]);
+            samples[i] = (await Promise.race([got, deadline(sampleMs, `e2e: message ${i} not consumed`)])) - t0;
+            await settle();
+          }
+        })(),
+        deadline(runMs, "e2e"),
+      ]);
+      return { ...m.stop(), ...latencies(samples) };
+    },
+  };
 }

@@ -23,7 +23,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, e2eSamples, fail, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 const PEERS = new URL("../.peers/", import.meta.url);
 const require = createRequire(new URL("package.json", PEERS));
@@ -194,55 +194,26 @@ async function e2e() {
   const producer = newProducer(0);
   const source = messages({ groupId: spec.group, configuration: { "auto.offset.reset": "latest" } });
   await Promise.race([source.consumer.subscribe(spec.topic), deadline(SETUP_MS, "subscribe")]);
-  const WARM = 0x80000000; // warm-up sequence numbers; the measured ones are 0…count-1
-  let waitingFor = -1, arrived = null, warmed = false, broken = null;
+  const samples = e2eSamples();
+  // Rejects when the consumer breaks, so that the run does not wait for its deadline.
   const reading = (async () => {
     for (;;) {
       const message = await source.next();
       if (!message) throw new Error("the consumer was disconnected");
-      const seq = message.payload.readUInt32LE(0);
-      if (seq >= WARM) warmed = true;
-      else if (seq === waitingFor && arrived) arrived(performance.now());
+      samples.seen(message.payload.readUInt32LE(0));
     }
   })();
-  reading.catch((e) => (broken = e));
-  const base = payload(spec.size);
-  const valueFor = (seq) => {
-    const v = Buffer.from(base);
-    v.writeUInt32LE(seq >>> 0, 0);
-    return v;
-  };
-  const send = async (value) => check(await producer.send({ topic: spec.topic, messages: [{ payload: value }] }));
-  await Promise.race([
-    reading,
-    (async () => {
-      for (let i = 0; !warmed; i++) {
-        if (broken) throw broken;
-        await send(valueFor(WARM + i));
-        for (let t = 0; t < 20 && !warmed; t++) await new Promise((r) => setTimeout(r, 10));
-      }
-    })(),
-    deadline(SETUP_MS, "e2e warm-up (consumer never got a message)"),
-  ]);
-  const values = Array.from({ length: spec.count }, (_, i) => valueFor(i)); // made before the clock runs
-  const samples = new Array(spec.count);
-  const m = measure();
-  m.start();
-  await Promise.race([
-    reading, // rejects when the consumer breaks, so that the loop does not wait for the deadline
-    (async () => {
-      for (let i = 0; i < spec.count; i++) {
-        const got = new Promise((r) => (arrived = r));
-        waitingFor = i;
-        const t0 = performance.now();
-        await send(values[i]);
-        samples[i] = (await Promise.race([got, deadline(SAMPLE_MS, `e2e: message ${i} not consumed`)])) - t0;
-      }
-    })(),
-    deadline(RUN_MS, "e2e"),
-  ]);
-  const phase = m.stop();
-  return { mode: `producer.send+${source.mode}`, msgs: spec.count, ...phase, ...latencies(samples) };
+  reading.catch(() => {});
+  const timed = await samples.run({
+    send: async (value) => check(await producer.send({ topic: spec.topic, messages: [{ payload: value }] })),
+    broken: reading,
+    count: spec.count,
+    size: spec.size,
+    setupMs: SETUP_MS,
+    runMs: RUN_MS,
+    sampleMs: SAMPLE_MS,
+  });
+  return { mode: `producer.send+${source.mode}`, msgs: spec.count, ...timed };
 }
 
 const scenarios = { produce, consume, latency, e2e };

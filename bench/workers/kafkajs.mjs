@@ -19,7 +19,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, e2eSamples, fail, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 const PEERS = new URL("../.peers/", import.meta.url);
 const require = createRequire(new URL("package.json", PEERS));
@@ -146,52 +146,19 @@ async function e2e() {
   const consumer = kafka.consumer({ groupId: spec.group });
   await Promise.race([Promise.all([producer.connect(), consumer.connect()]), deadline(SETUP_MS, "connect")]);
   await consumer.subscribe({ topics: [spec.topic], fromBeginning: false });
-  const crashed = crashOf(consumer);
-  // Sequence numbers: the measured messages are 0…count-1, warm-up ones 0x80000000+.
-  const WARM = 0x80000000;
-  let waitingFor = -1, arrived = null, warmed = false;
-  await consumer.run({
-    eachMessage: ({ message }) => {
-      const seq = message.value.readUInt32LE(0);
-      if (seq >= WARM) warmed = true;
-      else if (seq === waitingFor && arrived) arrived(performance.now());
-    },
+  const broken = crashOf(consumer);
+  const samples = e2eSamples();
+  await consumer.run({ eachMessage: ({ message }) => samples.seen(message.value.readUInt32LE(0)) });
+  const timed = await samples.run({
+    send: (value) => producer.send(sendOpts([{ value }])),
+    broken,
+    count: spec.count,
+    size: spec.size,
+    setupMs: SETUP_MS,
+    runMs: RUN_MS,
+    sampleMs: SAMPLE_MS,
   });
-  const base = payload(spec.size);
-  const valueFor = (seq) => {
-    const v = Buffer.from(base);
-    v.writeUInt32LE(seq >>> 0, 0);
-    return v;
-  };
-  await Promise.race([
-    crashed,
-    (async () => {
-      for (let i = 0; !warmed; i++) {
-        await producer.send(sendOpts([{ value: valueFor(WARM + i) }]));
-        for (let t = 0; t < 20 && !warmed; t++) await new Promise((r) => setTimeout(r, 10));
-      }
-    })(),
-    deadline(SETUP_MS, "e2e warm-up (consumer never got a message)"),
-  ]);
-  const values = Array.from({ length: spec.count }, (_, i) => valueFor(i)); // made before the clock runs
-  const samples = new Array(spec.count);
-  const m = measure();
-  m.start();
-  await Promise.race([
-    crashed,
-    (async () => {
-      for (let i = 0; i < spec.count; i++) {
-        const got = new Promise((r) => (arrived = r));
-        waitingFor = i;
-        const t0 = performance.now();
-        await producer.send(sendOpts([{ value: values[i] }]));
-        samples[i] = (await Promise.race([got, deadline(SAMPLE_MS, `e2e: message ${i} not consumed`)])) - t0;
-      }
-    })(),
-    deadline(RUN_MS, "e2e"),
-  ]);
-  const phase = m.stop();
-  return { mode: "producer.send+eachMessage", msgs: spec.count, ...phase, ...latencies(samples) };
+  return { mode: "producer.send+eachMessage", msgs: spec.count, ...timed };
 }
 
 const scenarios = { produce, consume, latency, e2e };

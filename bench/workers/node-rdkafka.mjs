@@ -25,7 +25,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, e2eSamples, fail, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 const PKG = new URL("../../.cache/librdkafka-2.12/node_modules/node-rdkafka/", import.meta.url);
 const require = createRequire(new URL("package.json", PKG));
@@ -179,55 +179,25 @@ async function latency() {
 async function e2e() {
   const p = await openProducer(0);
   const consumer = await openConsumer("latest");
-  const WARM = 0x80000000; // warm-up sequence numbers; the measured ones are 0…count-1
-  let waitingFor = -1, arrived = null, warmed = false, broken = null;
-  consumer.on("data", (message) => {
-    const seq = message.value.readUInt32LE(0);
-    if (seq >= WARM) warmed = true;
-    else if (seq === waitingFor && arrived) arrived(performance.now());
-  });
-  consumer.consume((err) => err && (broken = err));
-  const base = payload(spec.size);
+  const samples = e2eSamples();
+  consumer.on("data", (message) => samples.seen(message.value.readUInt32LE(0)));
+  const broken = new Promise((_, reject) => consumer.consume((err) => err && reject(err)));
+  broken.catch(() => {});
   let sent = 0;
-  const valueFor = (seq) => {
-    const v = Buffer.from(base);
-    v.writeUInt32LE(seq >>> 0, 0);
-    return v;
-  };
-  const send = (value) => {
-    p.producer.produce(spec.topic, null, value, null, null);
-    sent++;
-  };
-  await Promise.race([
-    (async () => {
-      for (let i = 0; !warmed; i++) {
-        if (broken) throw broken;
-        send(valueFor(WARM + i));
-        await p.state.until(sent, 0);
-        for (let t = 0; t < 20 && !warmed; t++) await new Promise((r) => setTimeout(r, 10));
-      }
-    })(),
-    deadline(SETUP_MS, "e2e warm-up (consumer never got a message)"),
-  ]);
-  const values = Array.from({ length: spec.count }, (_, i) => valueFor(i)); // made before the clock runs
-  const samples = new Array(spec.count);
-  const m = measure();
-  m.start();
-  await Promise.race([
-    (async () => {
-      for (let i = 0; i < spec.count; i++) {
-        const got = new Promise((r) => (arrived = r));
-        waitingFor = i;
-        const t0 = performance.now();
-        send(values[i]);
-        samples[i] = (await Promise.race([got, deadline(SAMPLE_MS, `e2e: message ${i} not consumed`)])) - t0;
-        await p.state.until(sent, 0); // its delivery report too, before the next one
-      }
-    })(),
-    deadline(RUN_MS, "e2e"),
-  ]);
-  const phase = m.stop();
-  return { mode: "produce+consume() flowing", msgs: spec.count, ...phase, ...latencies(samples) };
+  const timed = await samples.run({
+    send: (value) => {
+      p.producer.produce(spec.topic, null, value, null, null);
+      sent++;
+    },
+    settle: () => p.state.until(sent, 0), // its delivery report too, before the next one
+    broken,
+    count: spec.count,
+    size: spec.size,
+    setupMs: SETUP_MS,
+    runMs: RUN_MS,
+    sampleMs: SAMPLE_MS,
+  });
+  return { mode: "produce+consume() flowing", msgs: spec.count, ...timed };
 }
 
 const scenarios = { produce, consume, latency, e2e };

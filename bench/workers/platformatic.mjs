@@ -22,7 +22,7 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Buffer } from "node:buffer";
-import { awaitedSamples, deadline, fail, latencies, measure, payload, readSpec, report } from "../harness/common.mjs";
+import { awaitedSamples, deadline, e2eSamples, fail, measure, payload, readSpec, report } from "../harness/common.mjs";
 
 const PEERS = new URL("../.peers/", import.meta.url);
 const require = createRequire(new URL("package.json", PEERS));
@@ -142,8 +142,6 @@ async function latency() {
 async function e2e() {
   const producer = newProducer();
   const consumer = newConsumer();
-  const WARM = 0x80000000; // warm-up sequence numbers; the measured ones are 0…count-1
-  let waitingFor = -1, arrived = null, warmed = false;
   const stream = await Promise.race([
     consumer.consume({
       topics: [spec.topic],
@@ -152,50 +150,21 @@ async function e2e() {
     }),
     deadline(SETUP_MS, "connect / group join"),
   ]);
-  // The stream's error fails the run at once (each wait below races it).
+  // The stream's error fails the run at once (each wait races it).
   const broken = new Promise((_, reject) => stream.on("error", reject));
   broken.catch(() => {});
-  stream.on("data", (message) => {
-    const seq = message.value.readUInt32LE(0);
-    if (seq >= WARM) warmed = true;
-    else if (seq === waitingFor && arrived) arrived(performance.now());
+  const samples = e2eSamples();
+  stream.on("data", (message) => samples.seen(message.value.readUInt32LE(0)));
+  const timed = await samples.run({
+    send: (value) => producer.send({ messages: [{ topic: spec.topic, value }] }),
+    broken,
+    count: spec.count,
+    size: spec.size,
+    setupMs: SETUP_MS,
+    runMs: RUN_MS,
+    sampleMs: SAMPLE_MS,
   });
-  const base = payload(spec.size);
-  const valueFor = (seq) => {
-    const v = Buffer.from(base);
-    v.writeUInt32LE(seq >>> 0, 0);
-    return v;
-  };
-  const send = (value) => producer.send({ messages: [{ topic: spec.topic, value }] });
-  await Promise.race([
-    broken,
-    (async () => {
-      for (let i = 0; !warmed; i++) {
-        await send(valueFor(WARM + i));
-        for (let t = 0; t < 20 && !warmed; t++) await new Promise((r) => setTimeout(r, 10));
-      }
-    })(),
-    deadline(SETUP_MS, "e2e warm-up (consumer never got a message)"),
-  ]);
-  const values = Array.from({ length: spec.count }, (_, i) => valueFor(i)); // made before the clock runs
-  const samples = new Array(spec.count);
-  const m = measure();
-  m.start();
-  await Promise.race([
-    broken,
-    (async () => {
-      for (let i = 0; i < spec.count; i++) {
-        const got = new Promise((r) => (arrived = r));
-        waitingFor = i;
-        const t0 = performance.now();
-        await send(values[i]);
-        samples[i] = (await Promise.race([got, deadline(SAMPLE_MS, `e2e: message ${i} not consumed`)])) - t0;
-      }
-    })(),
-    deadline(RUN_MS, "e2e"),
-  ]);
-  const phase = m.stop();
-  return { mode: "producer.send+consume() stream", msgs: spec.count, ...phase, ...latencies(samples) };
+  return { mode: "producer.send+consume() stream", msgs: spec.count, ...timed };
 }
 
 /** Its errors nest (AggregateError with `errors`): the message names the innermost ones too. */
