@@ -25,7 +25,7 @@ import { AdminClient, type ClientConfig, type KafkaError, type LogEntry, MockClu
 import { GatewayMetrics } from "./gateway/metrics.ts";
 import { BrokerState, errorResponse, produceBatch, type ProduceContext, produceOne } from "./gateway/produce.ts";
 import { type HttpServer, serveHttp } from "./gateway/serve.ts";
-import { Streams } from "./gateway/stream.ts";
+import { parsePosition, Streams } from "./gateway/stream.ts";
 
 /** How to start a gateway; only `bootstrap` is required. */
 export interface GatewayOptions {
@@ -167,6 +167,18 @@ export function startGateway(options: GatewayOptions): Gateway {
     }
     if (m[2] === "/stream") {
       if (request.method !== "GET") return ["stream", notAllowed("GET")];
+      // EventSource sends the last id it saw when it reconnects; `?lastEventId=` for clients that cannot.
+      const last = request.headers.get("last-event-id") ?? url.searchParams.get("lastEventId");
+      if (last !== null) {
+        const at = parsePosition(last);
+        if (!at) {
+          return [
+            "stream",
+            Response.json({ error: "invalid_last_event_id", message: "not an id of this stream" }, { status: 400 }),
+          ];
+        }
+        return ["stream", await streams.open(topic, at)];
+      }
       const from = url.searchParams.get("from") === "beginning" ? "beginning" : "end";
       return ["stream", await streams.open(topic, from)];
     }

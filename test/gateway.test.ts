@@ -182,15 +182,17 @@ describe(`gateway (${clusterLabel()})`, () => {
       await http(`${gw.url}/topics/${topic}?partition=${p}&key=k${v}`, { method: "POST", body: String(v) });
     }
     const seen: Record<string, string> = {};
+    let lastId = "";
     for (let i = 0; i < 3; i++) {
       const ev = await sse.next(10_000);
       assert.equal(ev.event, "message");
       const d = JSON.parse(ev.data);
-      assert.equal(ev.id, `${d.partition}:${d.offset}`);
       assert.equal(d.key, `k${d.value}`);
-      seen[ev.id!] = d.value;
+      seen[`${d.partition}:${d.offset}`] = d.value;
+      lastId = ev.id!;
     }
     assert.deepEqual(seen, { "0:1": "one", "1:0": "two", "0:2": "three" }, "not the message from before the stream");
+    assert.equal(lastId, "0:3,1:1", "the id is the position after the event, every partition");
     const m = parseMetrics((await http(`${gw.url}/metrics`)).body);
     assert.equal(m.get("kafka_gateway_sse_streams"), 1);
 
@@ -205,6 +207,38 @@ describe(`gateway (${clusterLabel()})`, () => {
     for (let i = 0; i < 4; i++) values.add(JSON.parse((await old.next(10_000)).data).value);
     assert.deepEqual([...values].sort(), ["before", "one", "three", "two"]);
     old.close();
+  });
+
+  it("GET /stream with Last-Event-ID: resumes exactly after that event, nothing lost or repeated; bad ids refused", async () => {
+    const topic = await newTopic(2);
+    for (const [p, v] of [[0, "a"], [0, "b"], [1, "c"], [1, "d"]]) {
+      await http(`${gw.url}/topics/${topic}?partition=${p}`, { method: "POST", body: String(v) });
+    }
+    const first = await SseReader.open(`${gw.url}/topics/${topic}/stream?from=beginning`);
+    const ready = await first.next(10_000);
+    assert.deepEqual(JSON.parse(ready.data), [{ partition: 0, offset: "0" }, { partition: 1, offset: "0" }]);
+    const events = [];
+    for (let i = 0; i < 4; i++) events.push(await first.next(10_000));
+    first.close();
+    // Resume after the second event: the other two (whatever their partitions) come, then new ones.
+    const resumed = await SseReader.open(`${gw.url}/topics/${topic}/stream`, { "last-event-id": events[1].id! });
+    assert.equal((await resumed.next(10_000)).event, "ready");
+    await http(`${gw.url}/topics/${topic}?partition=0`, { method: "POST", body: "e" });
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push(JSON.parse((await resumed.next(10_000)).data).value);
+    const expected = [...events.slice(2).map((e) => JSON.parse(e.data).value), "e"];
+    assert.deepEqual(after.sort(), expected.sort());
+    await assert.rejects(resumed.next(700), /no SSE event/, "nothing twice");
+    resumed.close();
+
+    for (const id of ["garbage", "0:1,0:2", "0:x"]) {
+      const bad = await http(`${gw.url}/topics/${topic}/stream`, { headers: { "last-event-id": id } });
+      assert.equal(bad.status, 400, id);
+      assert.equal(bad.body.error, "invalid_last_event_id");
+    }
+    const gone = await http(`${gw.url}/topics/${topic}/stream?lastEventId=7:0`);
+    assert.equal(gone.status, 400);
+    assert.match(gone.body.message, /partition 7/);
   });
 
   it("GET /stream: capped (503 + Retry-After past maxStreams); 404 for a topic that does not exist; heartbeats", async () => {

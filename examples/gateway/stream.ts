@@ -11,11 +11,15 @@
  * hold back the fast ones, which is the wrong trade for a live feed.
  *
  * The stream starts at the partitions' current ends (`?from=beginning` for the
- * oldest retained messages). The end offsets are looked up before the assignment,
- * so the first event, `ready`, marks a precise point: every message produced after
- * it arrives. Each message is an event `message` with `id: partition:offset` and
- * JSON data; a comment line every `heartbeatMs` keeps idle connections open. When
- * the client disconnects, the read is aborted and the consumer closed.
+ * oldest retained messages). The offsets are looked up before the assignment, so
+ * the first event, `ready`, marks a precise point: every message produced after it
+ * arrives. Each message is an event `message` with JSON data and an `id` that is
+ * the stream's whole position after it, `partition:nextOffset` for every partition
+ * (`0:17,1:4,2:9`). A client that reconnects with it as `Last-Event-ID` (what
+ * EventSource does by itself, after the `retry:` delay) resumes exactly there:
+ * nothing lost, nothing twice. A comment line every `heartbeatMs` keeps idle
+ * connections open. When the client disconnects, the read is aborted and the
+ * consumer closed.
  *
  * @module
  */
@@ -78,6 +82,33 @@ function eventData(m: Message): string {
   });
 }
 
+/** A stream's position as an event id: `partition:nextOffset`, comma-separated. */
+function positionId(next: Map<number, bigint>): string {
+  let id = "";
+  for (const [p, o] of next) id += `${id ? "," : ""}${p}:${o}`;
+  return id;
+}
+
+/**
+ * Parses a `Last-Event-ID` this gateway wrote (`0:17,1:4`); undefined when it is
+ * not one (too long, malformed, a partition twice).
+ *
+ * @example
+ * ```ts
+ * parsePosition("0:17,1:4"); // Map { 0 => 17n, 1 => 4n }
+ * ```
+ */
+export function parsePosition(id: string): Map<number, bigint> | undefined {
+  if (id.length > 100_000 || !/^\d{1,9}:\d{1,19}(,\d{1,9}:\d{1,19})*$/.test(id)) return undefined;
+  const out = new Map<number, bigint>();
+  for (const pair of id.split(",")) {
+    const [p, o] = pair.split(":");
+    if (out.has(Number(p))) return undefined;
+    out.set(Number(p), BigInt(o));
+  }
+  return out;
+}
+
 /**
  * Opens SSE streams and closes them all at shutdown.
  *
@@ -105,7 +136,7 @@ export class Streams {
    * The SSE response for `topic`; a plain JSON error response when the topic does
    * not exist (`404`) or the cap is reached (`503`).
    */
-  async open(topic: string, from: "end" | "beginning"): Promise<Response> {
+  async open(topic: string, from: "end" | "beginning" | Map<number, bigint>): Promise<Response> {
     if (this.#open.size >= this.#o.maxStreams) {
       return Response.json({ error: "too_many_streams", limit: this.#o.maxStreams }, {
         status: 503,
@@ -136,16 +167,30 @@ export class Streams {
       },
     };
     this.#open.add(entry);
-    const partitions = description.partitions.map((p: { partition: number }) => p.partition);
-    const positions: { topic: string; partition: number; offset: bigint }[] = [];
+    const partitions: number[] = description.partitions.map((p: { partition: number }) => p.partition);
+    if (from instanceof Map) {
+      const unknown = [...from.keys()].filter((p) => !partitions.includes(p));
+      if (unknown.length) {
+        await entry.stop();
+        const message = `Last-Event-ID names partition ${unknown[0]}, which ${topic} does not have`;
+        return Response.json({ error: "invalid_last_event_id", message }, { status: 400 });
+      }
+    }
+    // The next offset to read per partition: the assignment now, each event's id later.
+    const next = new Map<number, bigint>();
     try {
       for (const partition of partitions) {
-        const offset = from === "beginning"
-          ? OFFSET.BEGINNING
-          : (await consumer.watermarkOffsets(topic, partition, { timeoutMs: 5_000 })).high ?? OFFSET.END;
-        positions.push({ topic, partition, offset });
+        const resumeAt = from instanceof Map ? from.get(partition) : undefined;
+        if (resumeAt !== undefined) {
+          next.set(partition, resumeAt);
+          continue;
+        }
+        // A partition the Last-Event-ID does not name is new since: start at its end.
+        const w = await consumer.watermarkOffsets(topic, partition, { timeoutMs: 5_000 });
+        const at = from === "beginning" ? w.low : w.high;
+        next.set(partition, at ?? (from === "beginning" ? OFFSET.BEGINNING : OFFSET.END));
       }
-      await consumer.assign(positions);
+      await consumer.assign([...next].map(([partition, offset]) => ({ topic, partition, offset })));
     } catch (e) {
       await entry.stop();
       return Response.json({ error: (e as Error).name, message: (e as Error).message }, { status: 503 });
@@ -155,7 +200,7 @@ export class Streams {
     const heartbeatMs = this.#o.heartbeatMs;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        const ready = JSON.stringify(positions.map((p) => ({ partition: p.partition, offset: String(p.offset) })));
+        const ready = JSON.stringify([...next].map(([partition, offset]) => ({ partition, offset: String(offset) })));
         controller.enqueue(enc.encode(`retry: 2000\nevent: ready\ndata: ${ready}\n\n`));
       },
       // pull runs when the client has taken what was sent: a slow client slows its
@@ -169,7 +214,8 @@ export class Streams {
           }
           let chunk = "";
           for (const m of batch) {
-            chunk += `id: ${m.partition}:${m.offset}\nevent: message\ndata: ${eventData(m)}\n\n`;
+            next.set(m.partition, m.offset + 1n);
+            chunk += `id: ${positionId(next)}\nevent: message\ndata: ${eventData(m)}\n\n`;
             m.release();
           }
           controller.enqueue(enc.encode(chunk));

@@ -67,9 +67,9 @@ export class SseReader {
   }
 
   /** Opens the stream (resolves at the response headers). */
-  static async open(url: string): Promise<SseReader> {
+  static async open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
     const abort = new AbortController();
-    const res = await fetch(url, { signal: abort.signal });
+    const res = await fetch(url, { signal: abort.signal, headers });
     return new SseReader(res, abort);
   }
 
