@@ -31,6 +31,7 @@ import { Buffer } from "node:buffer";
 import { createRequire } from "node:module";
 import process from "node:process";
 import { Producer } from "../../src/mod.ts";
+import { serveHttp } from "../../examples/gateway/serve.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -253,42 +254,6 @@ export function handler(sink: KafkaSink): (req: Request) => Promise<Response> {
   };
 }
 
-interface Server {
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Serves with whichever runtime runs us; only here do the two differ. */
-function serve(port: number, handle: (req: Request) => Promise<Response>): Promise<Server> {
-  const g = globalThis as {
-    Bun?: { serve(o: object): { port: number; stop(force?: boolean): void } };
-    Deno?: {
-      serve(o: object, h: (r: Request) => Promise<Response>): { shutdown(): Promise<void> };
-    };
-  };
-  if (g.Bun) {
-    const s = g.Bun.serve({ port, hostname: "127.0.0.1", fetch: handle });
-    return Promise.resolve({
-      port: s.port,
-      stop: () => {
-        s.stop(true);
-        return Promise.resolve();
-      },
-    });
-  }
-  if (g.Deno) {
-    const deno = g.Deno;
-    return new Promise((resolve) => {
-      const s = deno.serve({
-        port,
-        hostname: "127.0.0.1",
-        onListen: (a: { port: number }) => resolve({ port: a.port, stop: () => s.shutdown() }),
-      }, handle);
-    });
-  }
-  throw new Error("frontend.ts runs on Bun or Deno");
-}
-
 async function main(): Promise<void> {
   const kind = opt("sink", "kafka-fast");
   const bootstrap = opt("bootstrap", process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092");
@@ -302,7 +267,8 @@ async function main(): Promise<void> {
   if (!sink) throw new Error(`--sink must be kafka-fast, proxy or kafkajs, got ${kind}`);
   await sink.start();
   startLagMonitor();
-  const server = await serve(Number(opt("port", "0")), handler(sink));
+  // The gateway example's server shim, so this front end serves exactly as it does.
+  const server = serveHttp({ port: Number(opt("port", "0")), hostname: "127.0.0.1", fetch: handler(sink) });
   console.log(JSON.stringify({ listening: server.port, pid: process.pid, sink: sink.name, topic: opt("topic", "") }));
 
   let stopping = false;
