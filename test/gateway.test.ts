@@ -19,7 +19,7 @@ import { type Gateway, type GatewayOptions, startGateway } from "../examples/gat
 import { clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 import { http, parseMetrics, SseReader } from "./helpers/http.ts";
 import { readBack, text } from "./helpers/readback.ts";
-import { sleep } from "./helpers/runtime.ts";
+import { eventually, sleep } from "./helpers/runtime.ts";
 
 const quiet = () => {};
 /** A port nothing listens on: every connection is refused at once. */
@@ -197,8 +197,9 @@ describe(`gateway (${clusterLabel()})`, () => {
     assert.equal(m.get("kafka_gateway_sse_streams"), 1);
 
     sse.close();
-    for (let i = 0; i < 200 && currentLimits().openClients > clients; i++) await sleep(50);
-    assert.equal(currentLimits().openClients, clients, "the stream's consumer is closed after the disconnect");
+    await eventually(async () => {
+      assert.equal(currentLimits().openClients, clients, "the stream's consumer is closed after the disconnect");
+    }, 10_000);
     assert.equal(parseMetrics((await http(`${gw.url}/metrics`)).body).get("kafka_gateway_sse_streams"), 0);
 
     const old = await SseReader.open(`${gw.url}/topics/${topic}/stream?from=beginning`);
@@ -257,8 +258,10 @@ describe(`gateway (${clusterLabel()})`, () => {
       assert.ok(a.heartbeats >= 2, `heartbeats: ${a.heartbeats}`);
       a.close();
       const open = async () => parseMetrics((await http(`${small.url}/metrics`)).body).get("kafka_gateway_sse_streams");
-      for (let i = 0; i < 200 && await open() !== 0; i++) await sleep(50);
-      assert.equal(await open(), 0, "the slot is free again after the disconnect");
+      await eventually(
+        async () => assert.equal(await open(), 0, "the slot is free again after the disconnect"),
+        10_000,
+      );
       if (cluster.kind === "kafka") {
         const missing = await http(`${small.url}/topics/no-such-topic-${crypto.randomUUID().slice(0, 8)}/stream`);
         assert.equal(missing.status, 404, JSON.stringify(missing.body));
@@ -370,14 +373,11 @@ describe(`gateway (${clusterLabel()})`, () => {
       await refuse();
       const queued = await http(`${g.url}/topics/${topic}?async=1`, { method: "POST", body: new Uint8Array(5_000) });
       assert.equal(queued.status, 202);
-      let m = new Map<string, number>();
-      for (let i = 0; i < 200; i++) {
-        m = parseMetrics((await http(`${g.url}/metrics`)).body);
-        if (m.get('kafka_gateway_messages_total{outcome="failed_after_accept"}') === 1) break;
-        await sleep(50);
-      }
-      assert.equal(m.get('kafka_gateway_messages_total{outcome="failed_after_accept"}'), 1);
-      assert.equal(m.get('kafka_gateway_messages_total{outcome="failed"}'), 1);
+      await eventually(async () => {
+        const m = parseMetrics((await http(`${g.url}/metrics`)).body);
+        assert.equal(m.get('kafka_gateway_messages_total{outcome="failed_after_accept"}'), 1);
+        assert.equal(m.get('kafka_gateway_messages_total{outcome="failed"}'), 1);
+      }, 10_000);
       const ok = await http(`${g.url}/topics/${topic}`, { method: "POST", body: "small" });
       assert.equal(ok.status, 202, `the producer still works: ${JSON.stringify(ok.body)}`);
     } finally {
@@ -391,14 +391,12 @@ describe(`gateway (${clusterLabel()})`, () => {
     try {
       assert.equal((await http(`${g.url}/topics/${topic}`, { method: "POST", body: "before" })).status, 202);
       g.producer.testFatalError(47, /* INVALID_PRODUCER_EPOCH */ "injected by the test");
-      let h = await http(`${g.url}/healthz`);
-      for (let i = 0; i < 100 && h.status === 200; i++) {
-        await sleep(50);
-        h = await http(`${g.url}/healthz`);
-      }
-      assert.equal(h.status, 503, JSON.stringify(h.body));
-      assert.equal(h.body.status, "producer_failed");
-      assert.equal(h.body.error, "INVALID_PRODUCER_EPOCH");
+      await eventually(async () => {
+        const h = await http(`${g.url}/healthz`);
+        assert.equal(h.status, 503, JSON.stringify(h.body));
+        assert.equal(h.body.status, "producer_failed");
+        assert.equal(h.body.error, "INVALID_PRODUCER_EPOCH");
+      }, 5_000);
       const t0 = Date.now();
       const r = await http(`${g.url}/topics/${topic}`, { method: "POST", body: "after" });
       assert.ok(r.status >= 500, JSON.stringify(r.body));

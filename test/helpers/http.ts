@@ -99,11 +99,7 @@ export class SseReader {
         if (ev.event === "message" && ev.data === "" && ev.id === undefined) continue; // e.g. `retry:` alone
         return ev;
       }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no SSE event within ${timeoutMs} ms`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), left));
-      const chunk = await Promise.race([this.#reader.read(), late]).finally(() => clearTimeout(timer));
+      const chunk = await this.#readUntil(deadline);
       if (chunk === "late") throw new Error(`no SSE event within ${timeoutMs} ms`);
       if (chunk.done) throw new Error("the SSE stream ended");
       this.#buffer += this.#decoder.decode(chunk.value, { stream: true });
@@ -113,14 +109,20 @@ export class SseReader {
   /** Resolves true when the server ends the stream within `timeoutMs`. */
   async ended(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), deadline - Date.now()));
-      const chunk = await Promise.race([this.#reader.read(), late]).finally(() => clearTimeout(timer));
+    for (;;) {
+      const chunk = await this.#readUntil(deadline);
       if (chunk === "late") return false;
       if (chunk.done) return true;
     }
-    return false;
+  }
+
+  /** The next chunk, or "late" once `deadline` (ms since the epoch) passes first. */
+  async #readUntil(deadline: number): Promise<ReadableStreamReadResult<Uint8Array> | "late"> {
+    const left = deadline - Date.now();
+    if (left <= 0) return "late";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), left));
+    return await Promise.race([this.#reader.read(), late]).finally(() => clearTimeout(timer));
   }
 
   /** Disconnects, as a browser tab closing does. */
