@@ -65,6 +65,8 @@ export class BrokerState {
   }
 }
 
+const utf8 = new TextDecoder();
+
 const json = (status: number, body: unknown, retryAfter?: number) =>
   Response.json(body, {
     status,
@@ -146,7 +148,7 @@ export async function produceOne(ctx: ProduceContext, topic: string, request: Re
   }
   if ((request.headers.get("content-type") ?? "").startsWith("application/json")) {
     try {
-      JSON.parse(new TextDecoder().decode(body));
+      JSON.parse(utf8.decode(body));
     } catch (e) {
       return json(400, { error: "invalid_json", message: (e as Error).message });
     }
@@ -243,7 +245,7 @@ export async function produceBatch(ctx: ProduceContext, topic: string, request: 
   if (!ctx.brokers.up) return json(503, { error: "brokers_down", message: "no broker reachable; retry" }, 2);
   let items: unknown;
   try {
-    items = JSON.parse(new TextDecoder().decode(await readBody(request, ctx.maxBodyBytes)));
+    items = JSON.parse(utf8.decode(await readBody(request, ctx.maxBodyBytes)));
   } catch (e) {
     return e instanceof BodyTooLarge
       ? errorResponse(e)
