@@ -278,14 +278,17 @@ describe(`Interop: kcat reads what kafka-fast produced (${clusterLabel()})`, () 
 
   it("kcat -f with lengths: the raw key and value bytes, null keys and values as length -1", async () => {
     const topic = await topicWith(1);
+    // Distinct, known timestamps, an hour old: a real broker's time retention would delete
+    // a segment of nothing but 1970 records (it did, on Kafka 4.4, to another test's).
+    const t = Date.now() - 3_600_000;
     const messages: ProducerMessage[] = [
-      { topic, partition: 0, key: ALL_BYTES, value: ALL_BYTES_REVERSED, timestamp: 42 },
-      { topic, partition: 0, key: null, value: new Uint8Array([0x7c, 0x3a, 0x0a]), timestamp: 43 }, // '|', ':', '\n'
-      { topic, partition: 0, key: new Uint8Array([0]), value: null, timestamp: 44 },
-      { topic, partition: 0, key: "", value: "", timestamp: 45 },
+      { topic, partition: 0, key: ALL_BYTES, value: ALL_BYTES_REVERSED, timestamp: t + 42 },
+      { topic, partition: 0, key: null, value: new Uint8Array([0x7c, 0x3a, 0x0a]), timestamp: t + 43 }, // '|', ':', '\n'
+      { topic, partition: 0, key: new Uint8Array([0]), value: null, timestamp: t + 44 },
+      { topic, partition: 0, key: "", value: "", timestamp: t + 45 },
       ...Array.from(
         { length: 50 },
-        (_, i) => ({ topic, partition: 0, value: ALL_BYTES.subarray(i), timestamp: 100 + i }),
+        (_, i) => ({ topic, partition: 0, value: ALL_BYTES.subarray(i), timestamp: t + 100 + i }),
       ),
     ];
     const reps = reports(await producer.sendMulti(messages));
