@@ -197,8 +197,9 @@ describe(`gateway (${clusterLabel()})`, () => {
     assert.equal(m.get("kafka_gateway_sse_streams"), 1);
 
     sse.close();
-    await eventually(async () => {
+    await eventually(() => {
       assert.equal(currentLimits().openClients, clients, "the stream's consumer is closed after the disconnect");
+      return Promise.resolve();
     }, 10_000);
     assert.equal(parseMetrics((await http(`${gw.url}/metrics`)).body).get("kafka_gateway_sse_streams"), 0);
 
