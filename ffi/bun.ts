@@ -19,6 +19,10 @@ import type { Backend, MessageReader, NativeArg, NativeType, OpenLibrary, Ptr, S
 import { LIBC_SYMBOLS } from "./symbols.ts";
 import { MESSAGE } from "./constants.ts";
 
+/** dlopen flags (glibc): resolve now, and never unload the library. */
+const RTLD_NOW = 0x2;
+const RTLD_NODELETE = 0x1000;
+
 const TYPE: Record<NativeType, string> = {
   void: "void",
   i32: "i32",
@@ -150,6 +154,7 @@ interface PoolWorker {
   path: string;
 }
 
+const ERROR_CLASSES: Record<string, ErrorConstructor> = { TypeError, RangeError };
 const pool: PoolWorker[] = [];
 const jobs = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 let nextJob = 1;
@@ -168,14 +173,15 @@ function spawn(lib: OpenLibrary): PoolWorker {
   spawning = turn.catch(() => {});
   const pw: PoolWorker = { worker, busy: false, ready: turn, path: lib.path };
   worker.onmessage = (ev: MessageEvent) => {
-    const d = ev.data as { ready?: true; id: number; ok?: unknown; err?: string };
+    const d = ev.data as { ready?: true; id: number; ok?: unknown; err?: string; errName?: string };
     if (d.ready) return ready();
     const job = jobs.get(d.id);
     jobs.delete(d.id);
     pw.busy = false;
     if (!pool.some((w) => w.busy)) pool.forEach((w) => w.worker.unref());
     if (!job) return;
-    if (d.err !== undefined) job.reject(new Error(d.err));
+    // The error's class survives the Worker boundary: a TypeError stays a TypeError, as on Deno.
+    if (d.err !== undefined) job.reject(new (ERROR_CLASSES[d.errName ?? ""] ?? Error)(d.err));
     else job.resolve(d.ok);
   };
   pool.push(pw);
@@ -300,6 +306,10 @@ export const backend: Backend = {
   copyFromAddress(dst, addr, len) {
     (memcpy ??= bindMemcpy())(dst, Number(addr), Number(len));
   },
+  pin(path) {
+    const h = getLibc().call.dlopen(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
+    return !!h;
+  },
   messageReader: () => new BunMessageReader(),
   wakeup,
   background,
@@ -331,7 +341,7 @@ if (!Bun.isMainThread) {
       const ok = fn(...d.args);
       self.postMessage({ id: d.id, ok: typeof ok === "bigint" ? Number(ok) : ok });
     } catch (e) {
-      self.postMessage({ id: d.id, err: String(e) });
+      self.postMessage({ id: d.id, err: (e as Error)?.message ?? String(e), errName: (e as Error)?.name });
     }
   };
 }

@@ -15,6 +15,10 @@ import { LIBC_SYMBOLS } from "./symbols.ts";
 import { MESSAGE } from "./constants.ts";
 
 type DenoType = "void" | "i32" | "u32" | "i64" | "u64" | "usize" | "isize" | "pointer" | "buffer";
+/** dlopen flags (glibc): resolve now, and never unload the library. */
+const RTLD_NOW = 0x2;
+const RTLD_NODELETE = 0x1000;
+
 const TYPE: Record<NativeType, DenoType> = {
   void: "void",
   i32: "i32",
@@ -232,6 +236,10 @@ export const backend: Backend = {
   readUsize: (p, off) => Number(view(p).getBigUint64(off)),
   copyFromAddress(dst, addr, len) {
     (memcpy ??= getLibc().call.memcpy_from)(dst, addr, len);
+  },
+  pin(path) {
+    const h = getLibc().call.dlopen(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
+    return h !== null;
   },
   messageReader: () => new DenoMessageReader(),
   wakeup,

@@ -93,6 +93,9 @@ function openFirst(): OpenLibrary {
       opened.close();
       continue;
     }
+    // librdkafka's threads may outlive every handle (a consumer abandoned at a close
+    // deadline): the library must stay mapped until the process ends.
+    backend.pin(path);
     return opened;
   }
   throw new LibraryLoadError(

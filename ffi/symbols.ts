@@ -400,7 +400,7 @@ export type SymbolName = keyof typeof SYMBOLS;
  * @example
  * ```ts
  * import { LIBC_SYMBOLS } from "./symbols.ts";
- * console.log(Object.keys(LIBC_SYMBOLS)); // ["pipe", "read", "write", "close", "memcpy_from", "memcpy_from_ptr"]
+ * console.log(Object.keys(LIBC_SYMBOLS)); // ["pipe", "read", "write", "close", "dlopen", "memcpy_from", "memcpy_from_ptr"]
  * ```
  */
 export const LIBC_SYMBOLS = {
@@ -420,6 +420,8 @@ export const LIBC_SYMBOLS = {
     "usize", /* size_t count */
   ], "isize"),
   close: s(["i32" /* int fd */], "i32"),
+  // Pins librdkafka (RTLD_NODELETE): see Backend.pin.
+  dlopen: s(["buf", /* const char *filename */ "i32" /* int flags */], "ptr"),
   // memcpy(dst, src, n) with the source as an address: copies a C struct into JS memory.
   memcpy_from: s(
     [

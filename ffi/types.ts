@@ -119,6 +119,14 @@ export interface Backend {
   messageReader(): MessageReader;
   /** Creates a pipe whose read end calls `onWake` (on the JS thread) when bytes arrive. */
   wakeup(onWake: () => void): Wakeup;
+  /**
+   * Keeps the library at `path` loaded until the process ends (`dlopen` with
+   * `RTLD_NODELETE`): librdkafka's threads may outlive every handle (a destroy
+   * given up on at a close deadline), and Deno unloads FFI libraries at exit,
+   * which then crashed the process (docs/runtime-bugs.md). Returns false when
+   * the pin failed.
+   */
+  pin(path: string): boolean;
   /** Runs `symbol(...args)` off the JS thread; only symbols declared `background: true`. */
   background(lib: OpenLibrary, symbol: string, args: readonly NativeArg[]): Promise<unknown>;
   /** Forces a full garbage collection when the runtime exposes one (tests only). */
