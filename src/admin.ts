@@ -89,7 +89,8 @@ import {
   type ScramCredentialAlteration,
   type UserScramCredentials,
 } from "./admin_scram.ts";
-import { type ClientConfig, has } from "./native/conf.ts";
+import { checkConfig, type ClientConfig, has } from "./native/conf.ts";
+import { checkOptions, checkTimeout } from "./validate.ts";
 import { clientOf, NativeClient } from "./native/client.ts";
 import type { TopicPartition } from "./native/tplist.ts";
 
@@ -157,7 +158,10 @@ export class AdminClient {
       registry.register(this, { core: this.#core, own: false }, this);
       return;
     }
-    if (options === null || typeof options !== "object") throw new TypeError("AdminClient options must be an object");
+    checkConfig(config);
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw new TypeError("AdminClient options must be an object");
+    }
     for (const k of Object.keys(options)) {
       if (k !== "drainBudget") {
         throw new TypeError(`unknown AdminClient option "${k}" (librdkafka properties go in the first argument)`);
@@ -589,10 +593,13 @@ export class AdminClient {
    * await admin.close({ timeoutMs: 5_000 });
    * ```
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
-    const t = options?.timeoutMs ?? 30_000;
-    if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
-      return Promise.reject(new TypeError(`close: timeoutMs must be a number >= 0, got ${String(t)}`));
+  close(options?: { timeoutMs?: number }): Promise<void> {
+    let t: number;
+    try {
+      // Checked before anything changes: a refused close leaves the client open, and registered.
+      t = checkTimeout(checkOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+    } catch (e) {
+      return Promise.reject(e);
     }
     registry.unregister(this);
     return this.#core.close(t, this.#own).finally(() => {

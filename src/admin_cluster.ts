@@ -119,7 +119,7 @@ function asPtr(v: unknown): Ptr {
 async function fetchMetadata(core: AdminCore, timeoutMs: number, what: string): Promise<ClusterMetadata> {
   const out = offHeap(8);
   const args = [core.rk, 1, backend.NULL, backend.ptrOf(out), clampMs(timeoutMs)];
-  const err = Number(await core.background("rd_kafka_metadata", args));
+  const err = Number(await core.background("rd_kafka_metadata", args, { what, waitMs: timeoutMs }));
   if (err !== 0) throw new KafkaError(err, `${what}: ${kafkaError(err).message}`);
   const md = backend.fromAddress(new DataView(out.buffer).getBigUint64(0, true));
   try {
@@ -279,7 +279,7 @@ export async function controllerlessMetadata(
   if (core.controllerUsable === true) return undefined;
   const md = await fetchMetadata(core, timeoutMs, what);
   // The metadata answer updated librdkafka's cached controller id: reading it does not wait.
-  const id = Number(await core.background("rd_kafka_controllerid", [core.rk, 0]));
+  const id = Number(await core.background("rd_kafka_controllerid", [core.rk, 0], { what, waitMs: timeoutMs }));
   core.controllerUsable = md.brokers.some((b) => b.id === id);
   return core.controllerUsable ? undefined : md;
 }
@@ -299,7 +299,12 @@ export async function controllerlessMetadata(
  */
 export async function onMockCluster(core: AdminCore, timeoutMs: number): Promise<boolean> {
   if (core.clusterId === undefined) {
-    const p = asPtr(await core.background("rd_kafka_clusterid", [core.rk, clampMs(timeoutMs)]));
+    const p = asPtr(
+      await core.background("rd_kafka_clusterid", [core.rk, clampMs(timeoutMs)], {
+        what: "clusterId",
+        waitMs: timeoutMs,
+      }),
+    );
     if (backend.isNull(p)) return false; // no answer in time: the request itself will say so
     core.clusterId = str(p);
     rd().rd_kafka_mem_free(core.rk, p);
@@ -345,8 +350,9 @@ export async function describeCluster(
   // librdkafka < 2.3.0 (or no usable controller): the metadata answer also updates
   // the cached controller and cluster id, which the two calls then return without waiting.
   const meta = md ?? await fetchMetadata(core, ms, "describeCluster");
-  const controllerId = Number(await core.background("rd_kafka_controllerid", [core.rk, 0]));
-  const idPtr = asPtr(await core.background("rd_kafka_clusterid", [core.rk, 0]));
+  const bg = { what: "describeCluster", waitMs: ms };
+  const controllerId = Number(await core.background("rd_kafka_controllerid", [core.rk, 0], bg));
+  const idPtr = asPtr(await core.background("rd_kafka_clusterid", [core.rk, 0], bg));
   let clusterId: string | null = null;
   if (!backend.isNull(idPtr)) {
     clusterId = str(idPtr);

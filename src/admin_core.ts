@@ -15,7 +15,9 @@
  */
 import { ADMIN_OP_ANY, type Ptr } from "../ffi/mod.ts";
 import { ClosedError, KafkaError, kafkaError } from "./errors.ts";
-import type { EventSink, NativeClient, QueueHandler } from "./native/client.ts";
+import type { BackgroundCall } from "./native/background.ts";
+import { CLOSE_MARGIN_MS, type EventSink, type NativeClient, type QueueHandler } from "./native/client.ts";
+import { after } from "./validate.ts";
 import { clampMs } from "./admin_read.ts";
 import { backend, cbufText, rd } from "./native/lib.ts";
 
@@ -159,13 +161,13 @@ export class AdminCore implements QueueHandler {
    * Runs a call that waits on the handle (metadata, cluster id) off the JS thread;
    * the request counts as pending meanwhile, so close waits for it too.
    */
-  async background(symbol: string, args: readonly unknown[]): Promise<unknown> {
+  async background(symbol: string, args: readonly unknown[], call: BackgroundCall): Promise<unknown> {
     this.check();
     const id = this.#next++;
     this.#pending.set(id, { what: symbol, event: -1, parse: () => undefined, resolve() {}, reject() {} });
     this.#pin ??= this.owner?.deref() ?? null;
     try {
-      return await this.native.background(symbol, args);
+      return await this.native.background(symbol, args, call);
     } finally {
       this.#settled(id);
     }
@@ -217,21 +219,33 @@ export class AdminCore implements QueueHandler {
    * Refuses new requests, waits up to `timeoutMs` for those in flight, rejects the
    * rest with ClosedError, then frees the handle (own) or only our queue (shared).
    */
-  async close(timeoutMs: number, own: boolean): Promise<void> {
-    if (this.closing) return;
+  close(timeoutMs: number, own: boolean): Promise<void> {
+    // A second close gets the first one's promise: it settles when the handle is freed.
+    this.#closed ??= this.#close(timeoutMs, own);
+    return this.#closed;
+  }
+
+  #closed: Promise<void> | undefined;
+
+  async #close(timeoutMs: number, own: boolean): Promise<void> {
     this.closing = true;
+    const deadline = performance.now() + timeoutMs;
     if (this.#pending.size > 0 && !this.native.closed) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
+        const cancel = after(timeoutMs, resolve);
         this.#idle.push(() => {
-          clearTimeout(timer);
+          cancel();
           resolve();
         });
       });
     }
     this.#rejectAll();
-    if (own) await this.native.destroy();
-    else if (!this.native.closed) this.native.removeQueue(this.queue);
+    if (own) {
+      await this.native.destroy(undefined, {
+        deadline: deadline + CLOSE_MARGIN_MS,
+        what: `admin client ${this.native.name}`,
+      });
+    } else if (!this.native.closed) this.native.removeQueue(this.queue);
   }
 }
 

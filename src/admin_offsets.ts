@@ -257,7 +257,12 @@ async function offsetsForTimes(
 ): Promise<ListOffsetsResult[]> {
   const tpl = toList(items);
   try {
-    const err = Number(await core.background("rd_kafka_offsets_for_times", [core.rk, tpl, clampMs(ms)]));
+    const err = Number(
+      await core.background("rd_kafka_offsets_for_times", [core.rk, tpl, clampMs(ms)], {
+        what,
+        waitMs: ms,
+      }),
+    );
     if (err !== 0) throw new KafkaError(err, `${what}: ${kafkaError(err).message}`);
     const byKey = new Map(fromList(tpl).map((t) => [tpKey(t.topic, t.partition), t]));
     return items.map((it) => {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { checkTimeout } from "./validate.ts";
 import {
   hasSymbol,
   library,
@@ -262,11 +263,8 @@ export function timeout(o: AdminCallOptions | undefined, call: string): number {
   if (o !== undefined && (o === null || typeof o !== "object")) {
     throw new TypeError(`${call}: options must be an object`);
   }
-  const t = o?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
-    throw new TypeError(`${call}: timeoutMs must be a number >= 0, got ${String(t)}`);
-  }
-  return t;
+  // librdkafka takes it as an int: no Infinity (its -1, "forever", would hold a slot for good).
+  return checkTimeout(o?.timeoutMs, `${call}: timeoutMs`, DEFAULT_TIMEOUT_MS, false);
 }
 
 /** One of `names` (case-insensitive), as its index. @example `enumIndex("read", ACL_OPERATIONS, "operation")` */

@@ -55,15 +55,32 @@ export function configure(next: Partial<Limits>): Readonly<Limits> {
 }
 
 /**
- * The limits in force and the number of clients open now.
+ * The limits in force, the clients open now, the bytes zero-copy messages hold,
+ * and the background calls running (`backgroundCalls`, closes included) and
+ * waiting for a slot (`backgroundWaiting`).
  *
  * @example
  * ```ts
  * console.log(currentLimits().openClients);
  * ```
  */
-export function currentLimits(): Readonly<Limits & { openClients: number; heldBytes: number }> {
-  return { ...limits, openClients, heldBytes };
+export function currentLimits(): Readonly<
+  Limits & { openClients: number; heldBytes: number; backgroundCalls: number; backgroundWaiting: number }
+> {
+  const load = loadOf();
+  return {
+    ...limits,
+    openClients,
+    heldBytes,
+    backgroundCalls: load.running + load.urgent,
+    backgroundWaiting: load.waiting,
+  };
+}
+
+let loadOf: () => { running: number; waiting: number; urgent: number } = () => ({ running: 0, waiting: 0, urgent: 0 });
+/** Lets the background pool report its load here (it imports this module, not the reverse). @example `setLoadSource(backgroundLoad)` */
+export function setLoadSource(f: typeof loadOf): void {
+  loadOf = f;
 }
 
 /** Counts bytes a zero-copy message holds (negative to give them back). @example `addHeldBytes(len)` */
@@ -76,6 +93,15 @@ export function heldBytesFull(): boolean {
   return heldBytes >= limits.maxHeldBytes;
 }
 
+/**
+ * Keeps the process alive while a client is open, on every runtime: an open
+ * client may still owe delivery reports or a group leave, and exiting under it
+ * loses them. Without this Bun exited with a producer open (librdkafka never
+ * destroyed), while Deno's pending wake-up read kept the process alive: now both
+ * keep it alive until close() (or until the GC closes a dropped client).
+ */
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
 /** Takes one client slot or throws {@link LimitError}. @example `acquireClient(); try { … } catch { releaseClient(); }` */
 export function acquireClient(): void {
   if (openClients >= limits.maxClients) {
@@ -86,11 +112,16 @@ export function acquireClient(): void {
     );
   }
   openClients++;
+  keepAlive ??= setInterval(() => {}, 1_000_000_000);
 }
 
 /** Returns a slot taken by {@link acquireClient}. @example `releaseClient()` */
 export function releaseClient(): void {
   openClients = Math.max(0, openClients - 1);
+  if (openClients === 0 && keepAlive !== undefined) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
 }
 
 /** The background limit, read by the background queue. @example `maxBackground()` */
