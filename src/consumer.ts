@@ -11,15 +11,16 @@
  * @module
  */
 import { EVENT, OFFSET, RD_KAFKA_CONSUMER } from "../ffi/mod.ts";
-import { ClosedError, ConfigError, kafkaError } from "./errors.ts";
+import { ClosedError, ConfigError, type KafkaError, kafkaError } from "./errors.ts";
 import { Emitter } from "./events.ts";
 import { ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
-import { type ClientConfig, has } from "./native/conf.ts";
+import { checkConfig, type ClientConfig, has } from "./native/conf.ts";
 import { NativeClient, registerOwner } from "./native/client.ts";
-import { runInBackground } from "./native/background.ts";
+import { checkOptions as checkCallOptions, checkSignal, checkTimeout, show } from "./validate.ts";
 import {
   cachedHigh,
+  checkAssignment,
   checkOptions,
   checkPartitions,
   closeCore,
@@ -29,6 +30,7 @@ import {
   offsetsForTimes,
   type ReadOptions,
   readTimeout,
+  subscription,
   watermarks,
 } from "./consumer_ops.ts";
 import { backend, cstr, type Ptr, rd } from "./native/lib.ts";
@@ -59,10 +61,21 @@ function fetchQueueDefaults(): Record<string, string> {
     : { "queued.min.messages": "1000000" };
 }
 
+/**
+ * Whether the group rebalances cooperatively: librdkafka allows no mix of eager
+ * and cooperative assignors, so one `cooperative-sticky` decides; the KIP-848
+ * protocol (`group.protocol=consumer`) is incremental too.
+ */
+function cooperative(config: ClientConfig): boolean {
+  const assignors = String(config["partition.assignment.strategy"] ?? "").toLowerCase();
+  return assignors.includes("cooperative-sticky") ||
+    String(config["group.protocol"] ?? "").toLowerCase() === "consumer";
+}
+
 // The held value is the core alone: a closure made in the constructor would share
 // its context, which holds `this`, and the consumer could never be collected.
 const registry = new FinalizationRegistry<ConsumerCore>((core) => {
-  void closeCore(core, 10_000, new Set()).catch(() => {});
+  void closeCore(core, 10_000, []).catch(() => {});
 });
 
 /**
@@ -87,7 +100,6 @@ export class Consumer {
   #grouped: boolean;
   #readTimeout: number;
   #closed: Promise<void> | undefined;
-  #background = new Set<Promise<unknown>>();
   #paused = new Map<string, bigint | undefined>();
 
   /**
@@ -96,10 +108,12 @@ export class Consumer {
    */
   constructor(config: ClientConfig, options: ConsumerOptions = {}) {
     const opts = checkOptions(options);
+    checkConfig(config);
     this.#grouped = has(config, "group.id");
     this.#readTimeout = opts.readTimeoutMs;
     const core = new ConsumerCore(this.#emitter, {
       copyThreshold: opts.copyThreshold,
+      cooperative: cooperative(config),
       onRebalance: options.onRebalance,
     });
     core.native = new NativeClient(config, {
@@ -121,8 +135,9 @@ export class Consumer {
     this.#core = core;
     registry.register(this, core, this);
     registerOwner(this, core.native);
-    if (options.topics) this.#track(this.subscribe(options.topics)).catch((e) => this.#emitter.emit("error", e));
-    if (options.assignment) this.#track(this.assign(options.assignment)).catch((e) => this.#emitter.emit("error", e));
+    // Checked above: only librdkafka can still refuse them, and says so as an `error` event.
+    if (options.topics) this.subscribe(options.topics).catch((e) => this.#emitError(e));
+    if (options.assignment) this.assign(options.assignment).catch((e) => this.#emitError(e));
   }
 
   /** librdkafka's name of this client. @example `consumer.name` */
@@ -143,12 +158,29 @@ export class Consumer {
     if (offsets ? this.#core.native.closed : this.#core.closing) throw new ClosedError("consumer");
   }
 
-  #track<T>(p: Promise<T>): Promise<T> {
-    this.#background.add(p);
-    const done = () => this.#background.delete(p);
-    p.then(done, done);
-    return p;
+  #emitError(e: unknown): void {
+    if (!(e instanceof ClosedError)) this.#emitter.emit("error", e as KafkaError);
   }
+
+  /**
+   * A membership call (subscribe, assign, …) off the JS thread. One that close()
+   * overtook rejects with ClosedError on every runtime: its effect died with the
+   * group membership (Bun's Worker pool can even run it after close began).
+   */
+  async #membership(symbol: string, args: readonly unknown[], what: string): Promise<number> {
+    const p = this.#core.native.background(symbol, args, { what, signal: this.#leaving.signal });
+    this.#inFlight.add(p);
+    const done = () => this.#inFlight.delete(p);
+    p.then(done, done);
+    const err = Number(await p);
+    if (this.#core.closing) throw new ClosedError(`consumer (closed while ${what} ran)`);
+    return err;
+  }
+
+  /** Aborted by close(): membership calls still waiting for a background slot never run. */
+  #leaving = new AbortController();
+  /** Membership calls running now: close() lets them finish before the group is left. */
+  #inFlight = new Set<Promise<unknown>>();
 
   // --- membership ------------------------------------------------------------
 
@@ -166,17 +198,10 @@ export class Consumer {
   async subscribe(topics: readonly (string | RegExp)[]): Promise<void> {
     this.#check();
     if (!this.#grouped) throw new ConfigError("group.id", "subscribe() needs a group.id (use assign() without one)");
-    if (!Array.isArray(topics) || topics.length === 0) {
-      throw new TypeError("subscribe(topics): topics must be a non-empty array of names or RegExps");
-    }
-    const names = topics.map((t, i) => {
-      if (t instanceof RegExp) return t.source.startsWith("^") ? t.source : `^${t.source}`;
-      if (typeof t !== "string" || t === "") throw new TypeError(`subscribe(topics): topics[${i}] must be a name`);
-      return t;
-    });
+    const names = subscription(topics, "subscribe(topics): topics");
     const list = toList(names.map((topic) => ({ topic, partition: -1 })));
     try {
-      const err = Number(await this.#track(runInBackground("rd_kafka_subscribe", [this.#core.native.rk, list])));
+      const err = await this.#membership("rd_kafka_subscribe", [this.#core.native.rk, list], "subscribe");
       if (err !== 0) throw kafkaError(err, `subscribe(${names.join(", ")}): ${kafkaError(err).message}`);
     } finally {
       destroyList(list);
@@ -187,7 +212,7 @@ export class Consumer {
   async unsubscribe(): Promise<void> {
     this.#check();
     this.#core.discardUntilRevoke();
-    const err = Number(await this.#track(runInBackground("rd_kafka_unsubscribe", [this.#core.native.rk])));
+    const err = await this.#membership("rd_kafka_unsubscribe", [this.#core.native.rk], "unsubscribe");
     if (err !== 0) throw kafkaError(err, `unsubscribe: ${kafkaError(err).message}`);
   }
 
@@ -202,12 +227,12 @@ export class Consumer {
    */
   async assign(partitions: readonly (TopicPartition & { offset?: bigint })[]): Promise<void> {
     this.#check();
-    checkPartitions(partitions, "assign");
+    checkAssignment(partitions, "assign");
     const list = toList(partitions.map((p) => ({ ...p, offset: p.offset ?? OFFSET.STORED })));
     // The assignment is replaced: what was fetched for the old one is not read.
     this.#core.dropUnread();
     try {
-      const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, list])));
+      const err = await this.#membership("rd_kafka_assign", [this.#core.native.rk, list], "assign");
       if (err !== 0) throw kafkaError(err, `assign: ${kafkaError(err).message}`);
       this.#core.assignmentChanged();
       for (const p of partitions) {
@@ -222,13 +247,14 @@ export class Consumer {
   async unassign(): Promise<void> {
     this.#check();
     this.#core.dropUnread();
-    const err = Number(await this.#track(runInBackground("rd_kafka_assign", [this.#core.native.rk, backend.NULL])));
+    const err = await this.#membership("rd_kafka_assign", [this.#core.native.rk, backend.NULL], "unassign");
     if (err !== 0) throw kafkaError(err, `unassign: ${kafkaError(err).message}`);
     this.#core.assignmentChanged();
   }
 
   /** The partitions assigned now. @example `consumer.assignment().length` */
   assignment(): TopicPartition[] {
+    this.#check(true); // allowed while close runs: the final revoke's hook may ask
     return [...this.#core.assigned.values()].map((tp) => ({ ...tp }));
   }
 
@@ -246,9 +272,11 @@ export class Consumer {
    * if (m === null) console.log("read timeout");
    * ```
    */
-  read(options: ReadOptions = {}): Promise<Message | null> {
+  read(options?: ReadOptions): Promise<Message | null> {
     try {
-      return this.#core.readOne(readTimeout(options, this.#readTimeout), options?.signal);
+      // Every argument is checked before the read registers: a refused read takes nothing.
+      const o = checkCallOptions(options, "read(options)");
+      return this.#core.readOne(readTimeout(o, this.#readTimeout), checkSignal(o.signal, "read: signal"));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -265,11 +293,12 @@ export class Consumer {
    */
   readBatch(options: ReadOptions & { maxMessages: number }): Promise<Message[]> {
     try {
-      const max = options?.maxMessages;
-      if (!Number.isInteger(max) || max < 1) {
-        throw new TypeError(`readBatch: maxMessages must be a positive integer, got ${String(max)}`);
+      const o = checkCallOptions(options, "readBatch(options)");
+      const max = o.maxMessages;
+      if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
+        throw new TypeError(`readBatch: maxMessages must be a positive integer, got ${show(max)}`);
       }
-      return this.#core.read(max, readTimeout(options, this.#readTimeout), options.signal);
+      return this.#core.read(max, readTimeout(o, this.#readTimeout), checkSignal(o.signal, "readBatch: signal"));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -285,8 +314,8 @@ export class Consumer {
    * for await (const m of consumer.messages({ signal: AbortSignal.timeout(10_000) })) handle(m);
    * ```
    */
-  async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<Message, void, undefined> {
-    const { signal } = options;
+  async *messages(options?: { signal?: AbortSignal }): AsyncGenerator<Message, void, undefined> {
+    const signal = checkSignal(checkCallOptions(options, "messages(options)").signal, "messages: signal");
     while (!this.#core.closing && !signal?.aborted) {
       let m: Message | null;
       try {
@@ -406,15 +435,23 @@ export class Consumer {
    */
   async committed(
     partitions?: readonly TopicPartition[],
-    options: { timeoutMs?: number } = {},
+    options?: { timeoutMs?: number },
   ): Promise<TopicPartitionOffset[]> {
     this.#check(true);
+    const timeoutMs = checkTimeout(
+      checkCallOptions(options, "committed(options)").timeoutMs,
+      "committed: timeoutMs",
+      10_000,
+      false,
+    );
     const tps = partitions ?? this.assignment();
     checkPartitions(tps, "committed");
     const list = toList(tps);
     try {
-      const args = [this.#core.native.rk, list, options.timeoutMs ?? 10_000];
-      const err = Number(await this.#track(runInBackground("rd_kafka_committed", args)));
+      const args = [this.#core.native.rk, list, timeoutMs];
+      const err = Number(
+        await this.#core.native.background("rd_kafka_committed", args, { what: "committed", waitMs: timeoutMs }),
+      );
       if (err !== 0) throw kafkaError(err, `committed: ${kafkaError(err).message}`);
       return fromList(list).map((t) => ({ ...t, offset: offsetOrUndefined(t.offset) }));
     } finally {
@@ -538,11 +575,13 @@ export class Consumer {
   async watermarkOffsets(
     topic: string,
     partition: number,
-    options: { timeoutMs?: number; cached?: boolean } = {},
+    options?: { timeoutMs?: number; cached?: boolean },
   ): Promise<{ low: bigint | undefined; high: bigint | undefined }> {
     this.#check();
+    const o = checkCallOptions(options, "watermarkOffsets(options)");
+    const timeoutMs = checkTimeout(o.timeoutMs, "watermarkOffsets: timeoutMs", 10_000, false);
     checkPartitions([{ topic, partition }], "watermarkOffsets");
-    return await this.#track(watermarks(this.#core.native.rk, topic, partition, options));
+    return await watermarks(this.#core.native, topic, partition, { timeoutMs, cached: o.cached === true });
   }
 
   /**
@@ -556,11 +595,13 @@ export class Consumer {
    */
   async offsetsForTimes(
     query: readonly (TopicPartition & { timestamp: number })[],
-    options: { timeoutMs?: number } = {},
+    options?: { timeoutMs?: number },
   ): Promise<TopicPartitionOffset[]> {
     this.#check();
+    const o = checkCallOptions(options, "offsetsForTimes(options)");
+    const timeoutMs = checkTimeout(o.timeoutMs, "offsetsForTimes: timeoutMs", 10_000, false);
     checkPartitions(query, "offsetsForTimes");
-    return await this.#track(offsetsForTimes(this.#core.native.rk, query, options.timeoutMs ?? 10_000));
+    return await offsetsForTimes(this.#core.native, query, timeoutMs);
   }
 
   /**
@@ -594,10 +635,18 @@ export class Consumer {
    * await consumer.close({ timeoutMs: 10_000 });
    * ```
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  close(options?: { timeoutMs?: number }): Promise<void> {
     if (this.#closed) return this.#closed;
+    let timeoutMs: number;
+    try {
+      // Checked before anything changes: a refused close leaves the consumer open, and registered.
+      timeoutMs = checkTimeout(checkCallOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     registry.unregister(this);
-    this.#closed = closeCore(this.#core, options.timeoutMs ?? 30_000, this.#background);
+    this.#leaving.abort(new ClosedError("consumer (closed before the call could start)"));
+    this.#closed = closeCore(this.#core, timeoutMs, [...this.#inFlight]);
     return this.#closed;
   }
 

@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { kafkaError } from "./errors.ts";
+import { ErrorCode, KafkaError, kafkaError } from "./errors.ts";
 import { type ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
-import { runInBackground } from "./native/background.ts";
+import { CLOSE_MARGIN_MS, type NativeClient } from "./native/client.ts";
+import { after, checkTimeout, INT32_MAX, show } from "./validate.ts";
 import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
 import {
   destroyList,
@@ -69,15 +70,16 @@ export interface ReadOptions {
  *
  * @example
  * ```ts
- * const { low, high } = await watermarks(rk, "t", 0, { timeoutMs: 5000 });
+ * const { low, high } = await watermarks(native, "t", 0, { timeoutMs: 5000 });
  * ```
  */
 export async function watermarks(
-  rk: Ptr,
+  native: NativeClient,
   topic: string,
   partition: number,
-  options: { timeoutMs?: number; cached?: boolean },
+  options: { timeoutMs: number; cached?: boolean },
 ): Promise<{ low: bigint | undefined; high: bigint | undefined }> {
+  const rk = native.rk;
   const outs = offHeap(16);
   let err: number;
   if (options.cached) {
@@ -94,9 +96,10 @@ export async function watermarks(
       partition,
       out,
       backend.fromAddress(backend.address(out) + 8),
-      options.timeoutMs ?? 10_000,
+      options.timeoutMs,
     ];
-    err = Number(await runInBackground("rd_kafka_query_watermark_offsets", args));
+    const call = { what: "watermarkOffsets", waitMs: options.timeoutMs };
+    err = Number(await native.background("rd_kafka_query_watermark_offsets", args, call));
     void nameBuf.length;
   }
   if (err !== 0) throw kafkaError(err, `watermarkOffsets(${topic}[${partition}]): ${kafkaError(err).message}`);
@@ -116,11 +119,11 @@ export function cachedHigh(rk: Ptr, topic: string, partition: number): bigint | 
  *
  * @example
  * ```ts
- * await offsetsForTimes(rk, [{ topic: "t", partition: 0, timestamp: Date.now() - 60_000 }], 5000);
+ * await offsetsForTimes(native, [{ topic: "t", partition: 0, timestamp: Date.now() - 60_000 }], 5000);
  * ```
  */
 export async function offsetsForTimes(
-  rk: Ptr,
+  native: NativeClient,
   query: readonly (TopicPartition & { timestamp: number })[],
   timeoutMs: number,
 ): Promise<TopicPartitionOffset[]> {
@@ -137,7 +140,8 @@ export async function offsetsForTimes(
   });
   const list = toList(query.map((q) => ({ ...q, offset: BigInt(q.timestamp) })));
   try {
-    const err = Number(await runInBackground("rd_kafka_offsets_for_times", [rk, list, timeoutMs]));
+    const call = { what: "offsetsForTimes", waitMs: timeoutMs };
+    const err = Number(await native.background("rd_kafka_offsets_for_times", [native.rk, list, timeoutMs], call));
     if (err !== 0) throw kafkaError(err, `offsetsForTimes: ${kafkaError(err).message}`);
     return fromList(list).map((t) => ({
       ...t,
@@ -149,54 +153,110 @@ export async function offsetsForTimes(
 }
 
 /**
- * The close sequence: refuse reads, leave the group through a close queue (the
- * final revoke goes through the rebalance path), wait for what runs in the
- * background, copy out held zero-copy values, then destroy off the JS thread.
+ * The close sequence, bounded by `timeoutMs` (+ {@link CLOSE_MARGIN_MS}): refuse
+ * reads, leave the group through a close queue (the final revoke goes through the
+ * rebalance path, and librdkafka commits the stored offsets when auto-commit is
+ * on), wait for what runs in the background, copy out held zero-copy values, then
+ * destroy off the JS thread.
+ *
+ * librdkafka does not finish a group's close while a commit waits for an
+ * unreachable coordinator (up to `session.timeout.ms`, and a retried request can
+ * wait longer: confluentinc/librdkafka#3740, #4519), and `rd_kafka_destroy` waits
+ * for that close, even with `RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE` (the final
+ * auto-commit of revoked partitions still runs). So when the group has not closed
+ * by the deadline, the commits still waiting reject with `_TIMED_OUT`, the handle
+ * is destroyed without joining librdkafka's threads (they end on their own when
+ * librdkafka gives up), and close rejects with `_TIMED_OUT` saying what was given up.
  *
  * @example
  * ```ts
- * await closeCore(core, 30_000, new Set());
+ * await closeCore(core, 30_000, []);
  * ```
  */
 export async function closeCore(
   core: ConsumerCore,
   timeoutMs: number,
-  background: Set<Promise<unknown>>,
+  membership: readonly Promise<unknown>[],
 ): Promise<void> {
-  if (core.closing) return;
+  const deadline = performance.now() + timeoutMs;
+  const left = () => Math.max(0, deadline - performance.now());
   core.beginClose();
   const c = rd();
-  const rk = core.native.rk;
   let clean = false;
-  if (!core.fatal) {
+  // A subscribe (or assign) that reaches librdkafka's group after its close began
+  // trips an assertion that aborts the process (rd_kafka_cgrp_destroy_final:
+  // !rkcg->rkcg_subscription): the calls already running go first. Each waits only
+  // for librdkafka's main thread; if one has not returned by the deadline, the
+  // group is not closed at all and the handle is freed once the call returns.
+  const settledInTime = await within(Promise.allSettled(membership), left());
+  if (!core.fatal && settledInTime) {
     // The close queue receives the last rebalance (revoke) and the end of the close.
     const q = core.native.addQueue();
-    const e: Ptr = c.rd_kafka_consumer_close_queue(rk, q);
-    if (backend.isNull(e)) {
-      clean = await waitClosed(core, timeoutMs);
-    } else {
-      c.rd_kafka_error_destroy(e);
-    }
+    const e: Ptr = c.rd_kafka_consumer_close_queue(core.native.rk, q);
+    if (backend.isNull(e)) clean = await waitClosed(core, timeoutMs);
+    else c.rd_kafka_error_destroy(e);
   }
-  await core.settled();
-  await Promise.allSettled([...background]);
+  // A rebalance hook still running (an application's onRebalance) is waited for, within the deadline.
+  await within(core.settled(), left());
+  // Results that arrived (commits) settle their promises; those still waiting never will.
+  core.native.drainNow();
+  const gaveUp = !clean && core.fatal === undefined;
+  if (gaveUp) {
+    core.failCommits(
+      new KafkaError(
+        ErrorCode._TIMED_OUT,
+        `commit: no answer from the group coordinator before close() gave up (timeoutMs ${timeoutMs}); ` +
+          "the offsets may not be committed",
+      ),
+    );
+  }
   core.copyOutAll();
-  await core.native.destroy(undefined, { noConsumerClose: !clean || core.fatal !== undefined });
+  await core.native.destroy(undefined, {
+    noConsumerClose: true,
+    abandon: gaveUp,
+    deadline: deadline + CLOSE_MARGIN_MS,
+    what: `consumer ${core.native.name}`,
+  });
+  if (gaveUp) {
+    throw new KafkaError(
+      ErrorCode._TIMED_OUT,
+      `consumer ${core.native.name} close: the group was not left within ${timeoutMs} ms (the group ` +
+        "coordinator did not answer: a final offset commit or the leave still waited); the commits " +
+        "still waiting were rejected, and librdkafka's threads were left to end on their own, which " +
+        "they do when librdkafka gives up (session.timeout.ms)",
+    );
+  }
+}
+
+/** True when `p` settles within `ms`, false after `ms` (never rejects). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const cancel = after(ms, () => resolve(false));
+    const done = () => {
+      cancel();
+      resolve(true);
+    };
+    p.then(done, done);
+  });
 }
 
 /** Resolves true when librdkafka reports the consumer closed, false at the timeout. */
 function waitClosed(core: ConsumerCore, timeoutMs: number): Promise<boolean> {
   const c = rd();
   return new Promise((resolve) => {
-    const deadline = setTimeout(() => finish(false), timeoutMs);
     let done = false;
     const finish = (ok: boolean) => {
       if (done) return;
       done = true;
-      clearTimeout(deadline);
+      cancel();
       core.afterClose = undefined;
       resolve(ok);
     };
+    const cancel = after(timeoutMs, () => {
+      // The last event may be queued but not drained yet: look once more.
+      core.native.drainNow();
+      finish(c.rd_kafka_consumer_closed(core.native.rk) === 1);
+    });
     // Checked after every drain: the close's last event wakes us like any other.
     core.afterClose = () => {
       if (c.rd_kafka_consumer_closed(core.native.rk) === 1) finish(true);
@@ -207,11 +267,7 @@ function waitClosed(core: ConsumerCore, timeoutMs: number): Promise<boolean> {
 
 /** `timeoutMs` of a read, checked. @example `readTimeout({ timeoutMs: 5 }, 1000)` */
 export function readTimeout(o: ReadOptions, d: number): number {
-  const t = o?.timeoutMs ?? d;
-  if (typeof t !== "number" || Number.isNaN(t) || t < 0) {
-    throw new TypeError(`read: timeoutMs must be a number >= 0, got ${String(t)}`);
-  }
-  return t;
+  return checkTimeout(o.timeoutMs, "read: timeoutMs", d, true);
 }
 
 /** Throws a TypeError naming the bad element. @example `checkPartitions([{ topic: "t", partition: 0 }], "seek")` */
@@ -221,8 +277,10 @@ export function checkPartitions(tps: readonly TopicPartition[], call: string): v
     if (tp === null || typeof tp !== "object" || typeof tp.topic !== "string" || tp.topic === "") {
       throw new TypeError(`${call}: partitions[${i}].topic must be a non-empty string`);
     }
-    if (!Number.isInteger(tp.partition) || tp.partition < 0) {
-      throw new TypeError(`${call}: partitions[${i}].partition must be an integer >= 0, got ${String(tp.partition)}`);
+    if (!Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition > INT32_MAX) {
+      throw new TypeError(
+        `${call}: partitions[${i}].partition must be an integer from 0 to ${INT32_MAX}, got ${show(tp.partition)}`,
+      );
     }
   });
 }
@@ -248,26 +306,77 @@ export function nextOffsets(
 export function checkOptions(
   o: ConsumerOptions,
 ): Required<Omit<ConsumerOptions, "topics" | "assignment" | "onRebalance">> {
-  if (o === null || typeof o !== "object") throw new TypeError("Consumer options must be an object");
+  if (o === null || typeof o !== "object" || Array.isArray(o)) {
+    throw new TypeError(`Consumer options must be an object, got ${show(o)}`);
+  }
   const known = ["topics", "assignment", "copyThreshold", "onRebalance", "drainBudget", "readTimeoutMs"];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
       throw new TypeError(`unknown Consumer option "${k}" (librdkafka properties go in the first argument)`);
     }
   }
-  const num = (k: "copyThreshold" | "drainBudget" | "readTimeoutMs", d: number, min: number) => {
+  const num = (k: "copyThreshold" | "drainBudget", d: number, min: number) => {
     const v = o[k] ?? d;
     if (typeof v !== "number" || Number.isNaN(v) || v < min) {
-      throw new TypeError(`Consumer option ${k} must be a number >= ${min}, got ${String(v)}`);
+      throw new TypeError(`Consumer option ${k} must be a number >= ${min}, got ${show(v)}`);
     }
     return v;
   };
   if (o.onRebalance !== undefined && typeof o.onRebalance !== "function") {
     throw new TypeError("Consumer option onRebalance must be a function");
   }
+  // Checked here, at construction: a bad list would otherwise surface only as an
+  // `error` event nobody listens to yet, and every read would time out.
+  if (o.topics !== undefined) subscription(o.topics, "Consumer option topics");
+  if (o.assignment !== undefined) checkAssignment(o.assignment, "Consumer option assignment");
+  if (o.topics !== undefined && o.assignment !== undefined) {
+    throw new TypeError("Consumer options topics and assignment exclude each other: subscribe or assign");
+  }
   return {
     copyThreshold: num("copyThreshold", 16 * 1024, 0),
     drainBudget: Math.floor(num("drainBudget", 2_000, 1)),
-    readTimeoutMs: num("readTimeoutMs", 1_000, 0),
+    readTimeoutMs: checkTimeout(o.readTimeoutMs, "Consumer option readTimeoutMs", 1_000, true),
   };
+}
+
+/**
+ * A subscription's topic list as librdkafka takes it: names as they are, RegExps
+ * as `^`-anchored patterns.
+ *
+ * @throws {TypeError} naming the bad element, or for an empty or non-array list.
+ * @example
+ * ```ts
+ * subscription(["orders", /^audit-/], "subscribe(topics)"); // ["orders", "^audit-"]
+ * ```
+ */
+export function subscription(topics: unknown, what: string): string[] {
+  if (!Array.isArray(topics) || topics.length === 0) {
+    throw new TypeError(`${what} must be a non-empty array of names or RegExps, got ${show(topics)}`);
+  }
+  return topics.map((t, i) => {
+    if (t instanceof RegExp) return t.source.startsWith("^") ? t.source : `^${t.source}`;
+    if (typeof t !== "string" || t === "") throw new TypeError(`${what}[${i}] must be a name or a RegExp`);
+    return t;
+  });
+}
+
+/**
+ * Partitions to assign, with optional start offsets (bigints), checked before any
+ * native list is built.
+ *
+ * @example
+ * ```ts
+ * checkAssignment([{ topic: "t", partition: 0, offset: 5n }], "assign");
+ * ```
+ */
+export function checkAssignment(
+  partitions: readonly (TopicPartition & { offset?: bigint })[],
+  what: string,
+): void {
+  checkPartitions(partitions, what);
+  partitions.forEach((p, i) => {
+    if (p.offset !== undefined && typeof p.offset !== "bigint") {
+      throw new TypeError(`${what}: partitions[${i}].offset must be a bigint, got ${show(p.offset)}`);
+    }
+  });
 }

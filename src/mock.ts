@@ -16,6 +16,7 @@ import { buildConf } from "./native/conf.ts";
 import { backend, cbufText, cstr, rd } from "./native/lib.ts";
 import { acquireClient, releaseClient } from "./native/limits.ts";
 import { checkTopic } from "./producer_encode.ts";
+import { checkInt, checkOptions, MAX_TIMEOUT_MS, show } from "./validate.ts";
 
 /** Options of {@link MockCluster.create}. @example `await MockCluster.create({ brokers: 3 })` */
 export interface MockClusterOptions {
@@ -34,13 +35,22 @@ export interface MockTopicOptions {
 interface Handles {
   rk: Ptr;
   mcluster: Ptr;
+  /** Operations started and not finished: the cluster is freed only after them. */
+  ops: Set<Promise<unknown>>;
   destroyed?: Promise<void>;
 }
 
+/**
+ * Frees the cluster once the operations already started have finished (each is
+ * one quick op on the mock's thread): Bun's Worker pool may run jobs in another
+ * order than they were issued, so an operation issued before close() could
+ * otherwise run on a freed cluster (seen: the process hung in 4 of 6 runs).
+ */
 async function destroyHandles(h: Handles): Promise<void> {
+  await Promise.allSettled([...h.ops]);
   // The cluster first (it runs on the handle's resources), then the handle.
-  await runInBackground("rd_kafka_mock_cluster_destroy", [h.mcluster]);
-  await runInBackground("rd_kafka_destroy", [h.rk]);
+  await runInBackground("rd_kafka_mock_cluster_destroy", [h.mcluster], { urgent: true });
+  await runInBackground("rd_kafka_destroy", [h.rk], { urgent: true });
   releaseClient();
 }
 
@@ -81,10 +91,13 @@ export class MockCluster {
    */
   static create(options: MockClusterOptions = {}): Promise<MockCluster> {
     try {
-      const brokers = options.brokers ?? 1;
-      if (!Number.isInteger(brokers) || brokers < 1 || brokers > 64) {
-        throw new TypeError(`MockCluster brokers must be an integer from 1 to 64, got ${String(brokers)}`);
-      }
+      const brokers = checkInt(
+        checkOptions(options, "MockCluster.create(options)").brokers ?? 1,
+        "MockCluster brokers",
+        1,
+        64,
+        TypeError,
+      );
       const c = rd();
       acquireClient();
       let rk: Ptr;
@@ -103,13 +116,11 @@ export class MockCluster {
       }
       const mcluster: Ptr = c.rd_kafka_mock_cluster_new(rk, brokers);
       if (backend.isNull(mcluster)) {
-        const h = { rk, mcluster };
-        void runInBackground("rd_kafka_destroy", [rk]).then(releaseClient);
-        void h;
+        void runInBackground("rd_kafka_destroy", [rk], { urgent: true }).then(releaseClient);
         throw new KafkaError(-195, "could not start the mock cluster (no free port on 127.0.0.1?)");
       }
       const bootstrap = backend.readCString(c.rd_kafka_mock_cluster_bootstraps(mcluster)) ?? "";
-      return Promise.resolve(new MockCluster({ rk, mcluster }, bootstrap, brokers));
+      return Promise.resolve(new MockCluster({ rk, mcluster, ops: new Set() }, bootstrap, brokers));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -135,10 +146,18 @@ export class MockCluster {
     if (this.#h.destroyed) throw new ClosedError("mock cluster");
   }
 
-  async #op(symbol: string, args: unknown[], what: string): Promise<void> {
+  /** Runs one operation on the cluster off the JS thread; close() waits for it. Arguments are checked. */
+  async #op(symbol: string, args: unknown[], what: string, returnsError = true): Promise<void> {
     this.#check();
-    const err = Number(await runInBackground(symbol, [this.#h.mcluster, ...args]));
-    if (err !== 0) throw new KafkaError(err, `${what}: ${kafkaError(err).message}`);
+    const p = runInBackground(symbol, [this.#h.mcluster, ...args], { what });
+    const ops = this.#h.ops;
+    ops.add(p);
+    try {
+      const err = Number(await p);
+      if (returnsError && err !== 0) throw new KafkaError(err, `${what}: ${kafkaError(err).message}`);
+    } finally {
+      ops.delete(p);
+    }
   }
 
   /**
@@ -150,16 +169,11 @@ export class MockCluster {
    * await cluster.createTopic("events", { partitions: 4 });
    * ```
    */
-  async createTopic(name: string, options: MockTopicOptions = {}): Promise<void> {
+  async createTopic(name: string, options?: MockTopicOptions): Promise<void> {
     checkTopic(name, "topic");
-    const partitions = options.partitions ?? 1;
-    const rf = options.replicationFactor ?? 1;
-    if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new TypeError(`partitions must be a positive integer, got ${String(partitions)}`);
-    }
-    if (!Number.isInteger(rf) || rf < 1 || rf > this.#brokers) {
-      throw new TypeError(`replicationFactor must be an integer from 1 to ${this.#brokers}, got ${String(rf)}`);
-    }
+    const o = checkOptions(options, "createTopic(options)");
+    const partitions = checkInt(o.partitions ?? 1, "createTopic: partitions", 1, 100_000, TypeError);
+    const rf = checkInt(o.replicationFactor ?? 1, "createTopic: replicationFactor", 1, this.#brokers, TypeError);
     await this.#op("rd_kafka_mock_topic_create", [cstr(name), partitions, rf], `create topic "${name}"`);
   }
 
@@ -172,6 +186,8 @@ export class MockCluster {
    * ```
    */
   async setBrokerDown(brokerId: number, down: boolean): Promise<void> {
+    checkInt(brokerId, "setBrokerDown: brokerId", 1, this.#brokers, TypeError);
+    if (typeof down !== "boolean") throw new TypeError(`setBrokerDown: down must be a boolean, got ${show(down)}`);
     const sym = down ? "rd_kafka_mock_broker_set_down" : "rd_kafka_mock_broker_set_up";
     await this.#op(sym, [brokerId], `broker ${brokerId} ${down ? "down" : "up"}`);
   }
@@ -185,6 +201,8 @@ export class MockCluster {
    * ```
    */
   async setRtt(brokerId: number, rttMs: number): Promise<void> {
+    checkInt(brokerId, "setRtt: brokerId", 1, this.#brokers, TypeError);
+    checkInt(rttMs, "setRtt: rttMs", 0, MAX_TIMEOUT_MS, TypeError);
     await this.#op("rd_kafka_mock_broker_set_rtt", [brokerId, rttMs], `broker ${brokerId} rtt`);
   }
 
@@ -197,14 +215,12 @@ export class MockCluster {
    * ```
    */
   async pushRequestErrors(apiKey: number, errors: readonly number[]): Promise<void> {
-    this.#check();
+    checkInt(apiKey, "pushRequestErrors: apiKey", 0, 32_767, TypeError);
+    if (!Array.isArray(errors)) throw new TypeError(`pushRequestErrors: errors must be an array, got ${show(errors)}`);
+    errors.forEach((e, i) => checkInt(e, `pushRequestErrors: errors[${i}]`, -200, 32_767, TypeError));
     const arr = new Int32Array(errors);
-    await runInBackground("rd_kafka_mock_push_request_errors_array", [
-      this.#h.mcluster,
-      apiKey,
-      errors.length,
-      new Uint8Array(arr.buffer),
-    ]);
+    const args = [apiKey, errors.length, new Uint8Array(arr.buffer)];
+    await this.#op("rd_kafka_mock_push_request_errors_array", args, "pushRequestErrors", false); // returns void
   }
 
   /**

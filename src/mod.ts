@@ -40,6 +40,7 @@ export { ClosedError, ConfigError, ErrorCode, KafkaError, LibraryLoadError, Limi
 export type { ErrorCodeName, KafkaErrorFlags } from "./errors.ts";
 export type { ClientEvents, LogEntry } from "./events.ts";
 export { configure, currentLimits } from "./native/limits.ts";
+export { CLOSE_MARGIN_MS } from "./native/client.ts";
 export type { Limits } from "./native/limits.ts";
 export { librdkafkaVersion } from "../ffi/loader.ts";
 export { AdminClient } from "./admin.ts";

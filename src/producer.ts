@@ -13,7 +13,8 @@
 import { EVENT, RD_KAFKA_PRODUCER } from "../ffi/mod.ts";
 import { ClosedError, type KafkaError, type LimitError } from "./errors.ts";
 import { type ClientEvents, Emitter } from "./events.ts";
-import type { ClientConfig } from "./native/conf.ts";
+import { checkConfig, type ClientConfig } from "./native/conf.ts";
+import { checkOptions as checkCallOptions, checkTimeout } from "./validate.ts";
 import { NativeClient, registerOwner } from "./native/client.ts";
 import { ProducerCore } from "./producer_core.ts";
 import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./producer_encode.ts";
@@ -111,6 +112,7 @@ export class Producer {
    * @throws {LibraryLoadError} when librdkafka cannot be loaded.
    */
   constructor(config: ClientConfig, options: ProducerOptions = {}) {
+    checkConfig(config);
     const opts = checkOptions(options);
     const core = new ProducerCore(this.#emitter, opts);
     core.native = new NativeClient(config, {
@@ -202,9 +204,14 @@ export class Producer {
    * await producer.flush({ timeoutMs: 10_000 });
    * ```
    */
-  flush(options: { timeoutMs?: number } = {}): Promise<void> {
+  flush(options?: { timeoutMs?: number }): Promise<void> {
     if (this.#core.closing) return Promise.reject(new ClosedError("producer"));
-    return this.#core.flush(options.timeoutMs ?? 30_000);
+    try {
+      const o = checkCallOptions(options, "flush(options)");
+      return this.#core.flush(checkTimeout(o.timeoutMs, "flush: timeoutMs", 30_000, true));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -216,9 +223,16 @@ export class Producer {
    * await producer.close({ timeoutMs: 5_000 });
    * ```
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  close(options?: { timeoutMs?: number }): Promise<void> {
+    let timeoutMs: number;
+    try {
+      // Checked before anything changes: a refused close leaves the producer open, and registered.
+      timeoutMs = checkTimeout(checkCallOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     registry.unregister(this);
-    return this.#core.close(options.timeoutMs ?? 30_000);
+    return this.#core.close(timeoutMs);
   }
 
   /** `await using producer = new Producer(…)` closes it at the end of the block. */
@@ -261,7 +275,9 @@ export class Producer {
 }
 
 function checkOptions(o: ProducerOptions): Required<ProducerOptions> {
-  if (o === null || typeof o !== "object") throw new TypeError("Producer options must be an object");
+  if (o === null || typeof o !== "object" || Array.isArray(o)) {
+    throw new TypeError("Producer options must be an object");
+  }
   const known = ["queueFull", "queueFullTimeoutMs", "maxWaitingSends", "drainBudget", "failOnAuthError"];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
@@ -286,7 +302,7 @@ function checkOptions(o: ProducerOptions): Required<ProducerOptions> {
   return {
     failOnAuthError,
     queueFull,
-    queueFullTimeoutMs: int("queueFullTimeoutMs", 30_000, 0),
+    queueFullTimeoutMs: checkTimeout(o.queueFullTimeoutMs, "Producer option queueFullTimeoutMs", 30_000, true),
     maxWaitingSends: int("maxWaitingSends", 1_000_000, 0),
     drainBudget: int("drainBudget", 2_000, 1),
   };

@@ -20,7 +20,8 @@ import {
 } from "../ffi/mod.ts";
 import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
 import type { Emitter } from "./events.ts";
-import type { EventSink, NativeClient } from "./native/client.ts";
+import { CLOSE_MARGIN_MS, type EventSink, type NativeClient } from "./native/client.ts";
+import { after } from "./validate.ts";
 import { backend, cstr, offHeap, rd } from "./native/lib.ts";
 import { BATCH_FLAGS, Encoder, type Outgoing, type Payload } from "./producer_encode.ts";
 import type { DeliveryReport, ProducerOptions, SendResult } from "./producer.ts";
@@ -42,7 +43,7 @@ interface Batch {
 interface FlushWaiter {
   resolve: () => void;
   reject: (e: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  cancel: () => void;
 }
 
 const MAX_TOPIC_HANDLES = 1024;
@@ -408,6 +409,7 @@ export class ProducerCore implements EventSink {
   #armDeadlineTimer(): void {
     if (this.#deadlineTimer !== undefined || this.#head >= this.#backlog.length) return;
     const wait = Math.max(0, this.#backlog[this.#head].deadline - Date.now());
+    if (wait === Infinity) return; // queueFullTimeoutMs: Infinity waits for room as long as it takes
     this.#deadlineTimer = setTimeout(() => {
       this.#deadlineTimer = undefined;
       if (!this.native.closed) this.#pump();
@@ -531,13 +533,14 @@ export class ProducerCore implements EventSink {
 
   // --- flush and close -----------------------------------------------------
 
+  /** Resolves when nothing is pending; `_TIMED_OUT` after `timeoutMs` (checked: 0…2^31-1 or Infinity). */
   flush(timeoutMs: number): Promise<void> {
     if (this.pendingCount === 0) return Promise.resolve();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const waiter: FlushWaiter = {
       resolve,
       reject,
-      timer: setTimeout(() => {
+      cancel: after(timeoutMs, () => {
         this.#flushWaiters = this.#flushWaiters.filter((w) => w !== waiter);
         reject(
           kafkaError(
@@ -545,7 +548,7 @@ export class ProducerCore implements EventSink {
             `flush timed out after ${timeoutMs} ms with ${this.pendingCount} messages undelivered`,
           ),
         );
-      }, timeoutMs),
+      }),
     };
     this.#flushWaiters.push(waiter);
     return promise;
@@ -556,7 +559,7 @@ export class ProducerCore implements EventSink {
     const ws = this.#flushWaiters;
     this.#flushWaiters = [];
     for (const w of ws) {
-      clearTimeout(w.timer);
+      w.cancel();
       w.resolve();
     }
   }
@@ -570,8 +573,13 @@ export class ProducerCore implements EventSink {
     return this.#closed;
   }
 
+  /**
+   * Flushes for up to `timeoutMs`, fails what is left with `_PURGE_QUEUE`, then
+   * destroys; settles within `timeoutMs` + CLOSE_MARGIN_MS whatever the brokers do.
+   */
   async #close(timeoutMs: number): Promise<void> {
     this.closing = true;
+    const deadline = performance.now() + timeoutMs;
     await this.flush(timeoutMs).catch(() => {});
     if (this.pendingCount > 0) {
       const purged = (what: string) =>
@@ -579,7 +587,9 @@ export class ProducerCore implements EventSink {
       this.#failBacklog(purged("message not yet handed to librdkafka"));
       this.#purgedBecause = undefined; // purged because of close, not of a login failure
       rd().rd_kafka_purge(this.native.rk, PURGE_F_QUEUE | PURGE_F_INFLIGHT | PURGE_F_NON_BLOCKING);
-      await this.flush(5_000).catch(() => {});
+      // librdkafka reports the purged messages at once (their reports say which were
+      // in flight); whatever has not reported within the margin's half is failed here.
+      await this.flush(CLOSE_MARGIN_MS / 2).catch(() => {});
       for (const t of this.#clearPending()) this.#settle(t, purged(`topic "${t.topic}"`));
     }
     if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
@@ -587,7 +597,7 @@ export class ProducerCore implements EventSink {
       for (const rkt of this.#topics.values()) rd().rd_kafka_topic_destroy(rkt);
       this.#topics.clear();
       this.#topicAddr.clear();
-    });
+    }, { deadline: deadline + CLOSE_MARGIN_MS, what: `producer ${this.native.name}` });
   }
 }
 

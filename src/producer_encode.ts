@@ -17,8 +17,12 @@ import { backend } from "./native/lib.ts";
 /** A message body or key: bytes, text (sent as UTF-8), or `null`. @example `const v: Payload = new Uint8Array([1])` */
 export type Payload = Uint8Array | string | null;
 
-/** Headers: a record, or ordered `[name, value]` pairs where names may repeat. @example `[["trace", "a"], ["trace", "b"]]` */
-export type Headers = Record<string, Payload> | ReadonlyArray<readonly [string, Payload]>;
+/** Headers: a record, a `Map`, a fetch `Headers`, or ordered `[name, value]` pairs where names may repeat. @example `[["trace", "a"], ["trace", "b"]]` */
+export type Headers =
+  | Record<string, Payload>
+  | ReadonlyArray<readonly [string, Payload]>
+  | ReadonlyMap<string, Payload>
+  | Iterable<readonly [string, Payload]>;
 
 /**
  * A message to produce.
@@ -173,9 +177,14 @@ export function normalizeAt(msg: ProducerMessage, prefix: string, index: number)
   }
   let headers: Array<readonly [string, Payload]> | undefined;
   if (msg.headers !== undefined && msg.headers !== null) {
-    const h = msg.headers;
-    const pairs = Array.isArray(h) ? h : typeof h === "object" ? Object.entries(h) : null;
-    if (!pairs) throw new TypeError(`${at}.headers must be a record or an array of [name, value] pairs`);
+    const pairs = headerPairs(msg.headers);
+    if (!pairs) {
+      throw new TypeError(
+        `${at}.headers must be a record, a Map, a Headers or an array of [name, value] pairs, got ${
+          describeType(msg.headers)
+        }`,
+      );
+    }
     headers = pairs.map((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2) {
         throw new TypeError(`${at}.headers[${i}] must be a [name, value] pair, got ${describeType(pair)}`);
@@ -188,6 +197,20 @@ export function normalizeAt(msg: ProducerMessage, prefix: string, index: number)
     if (headers.length === 0) headers = undefined;
   }
   return outgoing(topic, value, key, partition, headers, timestamp);
+}
+
+/**
+ * The [name, value] pairs of a message's headers: an array of pairs as it is; a
+ * `Map`, a fetch `Headers` or any other iterable of pairs, in its order; a plain
+ * object's own entries. Anything else is null (refused): reading an object of some
+ * other class as a record would silently send no headers.
+ */
+function headerPairs(h: unknown): readonly unknown[] | null {
+  if (Array.isArray(h)) return h;
+  if (h === null || typeof h !== "object") return null;
+  if (Symbol.iterator in h) return Array.from(h as Iterable<unknown>);
+  const proto = Object.getPrototypeOf(h);
+  return proto === Object.prototype || proto === null ? Object.entries(h) : null;
 }
 
 /** The one place an Outgoing is built, so every message has the same object shape (monomorphic hot path). */

@@ -14,9 +14,10 @@
  * @module
  */
 import { EVENT, type Ptr } from "../../ffi/mod.ts";
-import { ConfigError, KafkaError } from "../errors.ts";
-import { buildConf, type ClientConfig, has } from "./conf.ts";
-import { runInBackground } from "./background.ts";
+import { ClosedError, ConfigError, ErrorCode, KafkaError } from "../errors.ts";
+import { after, MAX_TIMEOUT_MS } from "../validate.ts";
+import { buildConf, checkConfig, type ClientConfig, has } from "./conf.ts";
+import { type BackgroundCall, runInBackground } from "./background.ts";
 import { acquireClient, releaseClient } from "./limits.ts";
 import { backend, cbufText, offHeap, rd } from "./lib.ts";
 import type { Emitter } from "../events.ts";
@@ -97,6 +98,31 @@ export interface NativeClientOptions {
   sink: EventSink;
 }
 
+/**
+ * What `close({ timeoutMs })` of any client may add to `timeoutMs` for the part
+ * that cannot be skipped: failing what is left and destroying the handle (with the
+ * group closed, or abandoned, a destroy returns in milliseconds).
+ */
+export const CLOSE_MARGIN_MS = 1_000;
+
+/** How {@link NativeClient.destroy} ends the handle. @example `{ noConsumerClose: true, deadline: performance.now() + 1000 }` */
+export interface DestroyOptions {
+  /** The consumer close already ran (or was given up on): `RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE`. */
+  noConsumerClose?: boolean;
+  /**
+   * The consumer group did not terminate in time, so `rd_kafka_destroy` would wait
+   * for it (a final commit waits for an unreachable coordinator up to
+   * `session.timeout.ms`, and a retried request can wait longer): destroy without
+   * joining librdkafka's threads (`RD_KAFKA_DESTROY_F_IMMEDIATE`). They end on their
+   * own when librdkafka gives up; the handle's memory is not freed.
+   */
+  abandon?: boolean;
+  /** `performance.now()` by which the promise settles (see {@link NativeClient.destroy}). */
+  deadline?: number;
+  /** How the error names the client, e.g. "consumer rdkafka#consumer-2". */
+  what?: string;
+}
+
 const WAKE_BYTE = new Uint8Array([1]);
 /** Longest a drain slice runs before it yields to the event loop (milliseconds). */
 const SLICE_MS = 1;
@@ -133,6 +159,7 @@ export class NativeClient {
 
   constructor(config: ClientConfig, opts: NativeClientOptions) {
     this.#opts = opts;
+    checkConfig(config);
     const c = rd();
     acquireClient();
     let conf: Ptr | undefined;
@@ -377,16 +404,21 @@ export class NativeClient {
    *
    * @example
    * ```ts
-   * const err = await client.background("rd_kafka_controllerid", [client.rk, 5000]);
+   * const err = await client.background("rd_kafka_controllerid", [client.rk, 5000], { what: "controllerId", waitMs: 5000 });
    * ```
    */
-  background(symbol: string, args: readonly unknown[]): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error("background call after destroy"));
-    const p = runInBackground(symbol, args);
+  background(symbol: string, args: readonly unknown[], call?: BackgroundCall): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ClosedError(this.name));
+    const p = runInBackground(symbol, args, call);
     this.#background.add(p);
     const done = () => this.#background.delete(p);
     p.then(done, done);
     return p;
+  }
+
+  /** Drains what is queued now, at once (close: results that must still settle their promises). @example `client.drainNow()` */
+  drainNow(): void {
+    this.#drain();
   }
 
   /** Drains what is queued now and then as usual; for owners that just enqueued work. @example `client.kick()` */
@@ -396,15 +428,22 @@ export class NativeClient {
 
   /**
    * Stops the wake-up, runs `beforeDestroy` (owners destroy their topic handles),
-   * destroys the queue, then the handle off the JS thread. Idempotent.
+   * destroys the queues, then the handle off the JS thread, after the calls still
+   * running on it (freeing a handle under a call would crash the process).
+   * Idempotent: a second call returns the first one's promise.
+   *
+   * With a `deadline`, the promise settles by then whatever librdkafka does: when
+   * the destroy has not returned, it rejects with a `_TIMED_OUT` {@link KafkaError}
+   * saying so, and the destroy goes on in the background (the client's slot is
+   * given back when it returns).
    *
    * @example
    * ```ts
-   * await client.destroy();
+   * await client.destroy(undefined, { deadline: performance.now() + 1000, what: "producer" });
    * ```
    */
-  destroy(beforeDestroy?: () => void, opts: { noConsumerClose?: boolean } = {}): Promise<void> {
-    if (this.#destroyed) return this.#destroyed;
+  destroy(beforeDestroy?: () => void, opts: DestroyOptions = {}): Promise<void> {
+    if (this.#destroyed) return this.#bounded(this.#destroyed, opts);
     this.#closed = true;
     const c = rd();
     const extra = this.#extra;
@@ -432,15 +471,48 @@ export class NativeClient {
     for (const q of [...this.#unfreed]) this.#freeQueue(q);
     this.#extra = [];
     // RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE (0x8): the consumer close already ran or timed out.
+    // RD_KAFKA_DESTROY_F_IMMEDIATE (0x4): do not wait for librdkafka's threads (see DestroyOptions.abandon).
+    const flags = opts.abandon ? 0xc : opts.noConsumerClose ? 0x8 : 0;
     const destroy = () =>
-      opts.noConsumerClose
-        ? runInBackground("rd_kafka_destroy_flags", [this.rk, 0x8])
-        : runInBackground("rd_kafka_destroy", [this.rk]);
+      flags === 0
+        ? runInBackground("rd_kafka_destroy", [this.rk], { urgent: true })
+        : runInBackground("rd_kafka_destroy_flags", [this.rk, flags], { urgent: true });
     // Calls still running on the handle finish first (each is bounded by its own timeout).
     const waiting = [...this.#background];
+    this.#busyAtDestroy = waiting.length;
     const done = waiting.length === 0 ? destroy() : Promise.allSettled(waiting).then(destroy);
     this.#destroyed = done.then(() => releaseClient());
-    return this.#destroyed;
+    return this.#bounded(this.#destroyed, opts);
+  }
+
+  /** Calls that were still running on the handle when destroy began (for its error). */
+  #busyAtDestroy = 0;
+
+  /** `destroyed`, or a `_TIMED_OUT` rejection at `opts.deadline` if it has not settled by then. */
+  #bounded(destroyed: Promise<void>, opts: DestroyOptions): Promise<void> {
+    const left = (opts.deadline ?? Infinity) - performance.now();
+    if (left === Infinity) return destroyed;
+    return new Promise<void>((resolve, reject) => {
+      const cancel = after(Math.max(0, Math.min(left, MAX_TIMEOUT_MS)), () => {
+        const why = this.#busyAtDestroy > 0
+          ? `${this.#busyAtDestroy} call(s) on it (committed, watermarks, metadata, …) still run, each until its own timeoutMs`
+          : "librdkafka's destroy has not returned";
+        reject(
+          new KafkaError(
+            ErrorCode._TIMED_OUT,
+            `${opts.what ?? this.name} close: not freed in time: ${why}; it is freed in the background ` +
+              "when that returns (until then the client counts towards maxClients)",
+          ),
+        );
+      });
+      destroyed.then(() => {
+        cancel();
+        resolve();
+      }, (e) => {
+        cancel();
+        reject(e);
+      });
+    });
   }
 
   /**

@@ -10,6 +10,7 @@
 import { CONF_OK, CONF_UNKNOWN, type Ptr } from "../../ffi/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { backend, cbufText, cstr, rd } from "./lib.ts";
+import { show } from "../validate.ts";
 
 /**
  * librdkafka configuration: its own property names, e.g. `"bootstrap.servers"`.
@@ -25,6 +26,8 @@ export type ClientConfig = Record<string, string | number | boolean>;
 function valueText(key: string, value: unknown): string {
   switch (typeof value) {
     case "string":
+      // librdkafka reads a C string: a NUL would silently cut the value there.
+      if (value.includes("\0")) throw new ConfigError(key, `config "${key}": the value contains a NUL character`);
       return value;
     case "number":
       if (!Number.isFinite(value)) throw new ConfigError(key, `config "${key}": ${value} is not a finite number`);
@@ -53,14 +56,13 @@ const SECRET = /password|secret|sasl\.jaas|oauthbearer\.config|key\.pem|keystore
  * ```
  */
 export function buildConf(config: ClientConfig, overrides: Record<string, string> = {}): Ptr {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    throw new ConfigError(undefined, "config must be an object of librdkafka properties");
-  }
+  checkConfig(config);
   const c = rd();
   const conf: Ptr = c.rd_kafka_conf_new();
   const errstr = new Uint8Array(512);
   try {
     for (const [key, value] of [...Object.entries(config), ...Object.entries(overrides)]) {
+      if (key.includes("\0")) throw new ConfigError(key, `config key ${JSON.stringify(key)} contains a NUL character`);
       const text = valueText(key, value);
       const res = c.rd_kafka_conf_set(conf, cstr(key), cstr(text), errstr, 512n);
       if (res !== CONF_OK) {
@@ -79,6 +81,23 @@ export function buildConf(config: ClientConfig, overrides: Record<string, string
     throw e;
   }
   return conf;
+}
+
+/**
+ * Throws unless `config` is a plain object (not null, an array, a Map, …): the
+ * constructors check this first, before they read any property of it.
+ *
+ * @throws {TypeError} naming what was given.
+ * @example
+ * ```ts
+ * checkConfig({ "bootstrap.servers": "localhost:9092" });
+ * ```
+ */
+export function checkConfig(config: unknown): asserts config is ClientConfig {
+  const proto = config !== null && typeof config === "object" ? Object.getPrototypeOf(config) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    throw new TypeError(`config must be an object of librdkafka properties, got ${show(config)}`);
+  }
 }
 
 /** Reports whether `config` sets `key` (so a library default must not override it). @example `has(config, "partitioner")` */

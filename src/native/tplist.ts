@@ -47,10 +47,16 @@ const ELEM = TOPIC_PARTITION.size;
 export function toList(tps: readonly (TopicPartition & { offset?: bigint })[]): Ptr {
   const c = rd();
   const list: Ptr = c.rd_kafka_topic_partition_list_new(Math.max(1, tps.length));
-  for (const tp of tps) {
-    const name = cstr(tp.topic);
-    c.rd_kafka_topic_partition_list_add(list, name, tp.partition);
-    if (tp.offset !== undefined) c.rd_kafka_topic_partition_list_set_offset(list, name, tp.partition, tp.offset);
+  try {
+    for (const tp of tps) {
+      const name = cstr(tp.topic);
+      c.rd_kafka_topic_partition_list_add(list, name, tp.partition);
+      if (tp.offset !== undefined) c.rd_kafka_topic_partition_list_set_offset(list, name, tp.partition, tp.offset);
+    }
+  } catch (e) {
+    // Callers check their input first; this only keeps an unexpected value from leaking the list.
+    c.rd_kafka_topic_partition_list_destroy(list);
+    throw e;
   }
   return list;
 }
