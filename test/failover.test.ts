@@ -7,6 +7,9 @@
  *    exactly once, in order per partition.
  *  - The broker never comes back: every pending send rejects with `_MSG_TIMED_OUT`
  *    once `message.timeout.ms` passes, and `close()` returns, both bounded.
+ *  - A group consumer (auto-commit on) closes while the broker is dead: close
+ *    settles within its timeout + CLOSE_MARGIN_MS, rejecting with `_TIMED_OUT`, and
+ *    the commit issued before it settles too.
  *
  * The file runs its own broker, one per runtime (Bun: port base 29092, run dir
  * .cache/kafka/run-failover-bun; Deno: 29102, run-failover-deno), so it never
@@ -21,7 +24,16 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ClientConfig, type DeliveryReport, KafkaError, type LogEntry, Producer } from "../src/mod.ts";
+import {
+  type ClientConfig,
+  CLOSE_MARGIN_MS,
+  Consumer,
+  currentLimits,
+  type DeliveryReport,
+  KafkaError,
+  type LogEntry,
+  Producer,
+} from "../src/mod.ts";
 import { OwnBroker } from "./helpers/broker.ts";
 import { readBack, text } from "./helpers/readback.ts";
 import { runtime, sleep } from "./helpers/runtime.ts";
@@ -317,5 +329,43 @@ describe("failover on a real broker (SIGKILL)", () => {
     } finally {
       for (const r of runs) await r.p.close({ timeoutMs: 1_000 });
     }
+  });
+
+  it("a group consumer's close while the broker is dead is bounded; the pending commit and the close reject", {
+    timeout: 120_000,
+  }, async () => {
+    report(await broker.run("start")); // the test before left it dead
+    const topic = `failover-group-${crypto.randomUUID()}`;
+    const p = new Producer({ "bootstrap.servers": BOOTSTRAP });
+    quiet(p);
+    for (let i = 0; i < 10; i++) await p.send({ topic, value: `m${i}` });
+    await p.close();
+    const base = currentLimits().openClients;
+    // Auto-commit on (the default): librdkafka's close commits the stored offset, and
+    // that commit is what waited for the dead coordinator (and destroy with it).
+    const c = new Consumer({
+      "bootstrap.servers": BOOTSTRAP,
+      "group.id": `failover-${crypto.randomUUID()}`,
+      "auto.offset.reset": "earliest",
+      "log_level": 0,
+    }, { topics: [topic] });
+    c.on("error", () => {});
+    const m = await c.read({ timeoutMs: 60_000 });
+    assert.ok(m !== null, "read a message before the kill");
+    report(await broker.run("kill"));
+    const name = (e: unknown) => (e instanceof KafkaError ? e.name : String(e));
+    const commit = c.commit().then(() => "resolved", (e) => `rejected ${name(e)}`);
+    const t0 = performance.now();
+    const closed = await Promise.race([
+      c.close({ timeoutMs: 2_000 }).then(() => "resolved", (e) => `rejected ${name(e)}`),
+      sleep(30_000).then(() => "hung"),
+    ]);
+    const closeMs = ms(t0);
+    const committed = await Promise.race([commit, sleep(1_000).then(() => "hung")]);
+    report(`(c) group consumer close, broker dead: ${closed} in ${closeMs} ms; commit ${committed}`);
+    assert.equal(closed, "rejected _TIMED_OUT", "close gave up on the group and said so");
+    assert.ok(closeMs <= 2_000 + CLOSE_MARGIN_MS + 250, `close settled in ${closeMs} ms`);
+    assert.match(committed, /^rejected /, "the commit issued before close settled");
+    assert.equal(currentLimits().openClients, base, "the consumer's slot was given back");
   });
 });

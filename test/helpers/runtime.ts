@@ -67,7 +67,7 @@ export function runScript(file: URL, env: Record<string, string> = {}, timeoutMs
  * await eventually(async () => assert.equal((await admin.describeTopics([t]))[0].partitions.length, 5));
  * ```
  */
-export async function eventually(check: () => Promise<void>, timeoutMs = 15_000, stepMs = 50): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000, stepMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
