@@ -32,11 +32,15 @@ LIBS=${TEST_LIBS:-system 2.12}
 files=("$@")
 [ ${#files[@]} -gt 0 ] || mapfile -t files < <(ls test/*.test.ts)
 
-# The tiers a file runs on: testCluster() or a line "// tiers: mock kafka" → both;
-# the broker's environment read directly (KAFKA_BOOTSTRAP) or a broker of its own
-# (scripts/kafka.sh, failover) → kafka only; anything else → mock only.
+# The tiers a file runs on: a line "// tiers: mock kafka", "// tiers: kafka" or
+# "// tiers: mock" says so; else testCluster() → both; the broker's environment read
+# directly (KAFKA_BOOTSTRAP) or a broker of its own (scripts/kafka.sh, failover) →
+# kafka only; anything else → mock only.
 tiers_of() {
-  if grep -qE 'testCluster\(|^// tiers: mock kafka$' "$1"; then echo "mock kafka"
+  if grep -qE '^// tiers: mock kafka$' "$1"; then echo "mock kafka"
+  elif grep -qE '^// tiers: kafka$' "$1"; then echo "kafka"
+  elif grep -qE '^// tiers: mock$' "$1"; then echo "mock"
+  elif grep -qE 'testCluster\(' "$1"; then echo "mock kafka"
   elif grep -qE 'KAFKA_BOOTSTRAP|scripts/kafka\.sh' "$1"; then echo "kafka"
   else echo "mock"; fi
 }

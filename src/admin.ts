@@ -90,7 +90,7 @@ import {
   type UserScramCredentials,
 } from "./admin_scram.ts";
 import { checkConfig, type ClientConfig, has } from "./native/conf.ts";
-import { checkOptions, checkTimeout } from "./validate.ts";
+import { closeTimeout } from "./validate.ts";
 import { clientOf, NativeClient } from "./native/client.ts";
 import type { TopicPartition } from "./native/tplist.ts";
 
@@ -597,7 +597,7 @@ export class AdminClient {
     let t: number;
     try {
       // Checked before anything changes: a refused close leaves the client open, and registered.
-      t = checkTimeout(checkOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+      t = closeTimeout(options);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -17,7 +17,7 @@ import { ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
 import { checkConfig, type ClientConfig, has } from "./native/conf.ts";
 import { NativeClient, registerOwner } from "./native/client.ts";
-import { checkOptions as checkCallOptions, checkSignal, checkTimeout, show } from "./validate.ts";
+import { checkOptions as checkCallOptions, checkSignal, checkTimeout, closeTimeout, show } from "./validate.ts";
 import {
   cachedHigh,
   checkAssignment,
@@ -640,7 +640,7 @@ export class Consumer {
     let timeoutMs: number;
     try {
       // Checked before anything changes: a refused close leaves the consumer open, and registered.
-      timeoutMs = checkTimeout(checkCallOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+      timeoutMs = closeTimeout(options);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -14,7 +14,7 @@ import { EVENT, RD_KAFKA_PRODUCER } from "../ffi/mod.ts";
 import { ClosedError, type KafkaError, type LimitError } from "./errors.ts";
 import { type ClientEvents, Emitter } from "./events.ts";
 import { checkConfig, type ClientConfig } from "./native/conf.ts";
-import { checkOptions as checkCallOptions, checkTimeout } from "./validate.ts";
+import { checkOptions as checkCallOptions, checkTimeout, closeTimeout } from "./validate.ts";
 import { NativeClient, registerOwner } from "./native/client.ts";
 import { ProducerCore } from "./producer_core.ts";
 import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./producer_encode.ts";
@@ -227,7 +227,7 @@ export class Producer {
     let timeoutMs: number;
     try {
       // Checked before anything changes: a refused close leaves the producer open, and registered.
-      timeoutMs = checkTimeout(checkCallOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+      timeoutMs = closeTimeout(options);
     } catch (e) {
       return Promise.reject(e);
     }

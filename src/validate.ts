@@ -114,6 +114,20 @@ export function show(v: unknown): string {
 }
 
 /**
+ * The `timeoutMs` of a `close(options)` (default 30 s; `Infinity` allowed), checked
+ * before the close changes anything.
+ *
+ * @throws {TypeError} for bad options or a bad timeout.
+ * @example
+ * ```ts
+ * const timeoutMs = closeTimeout(options);
+ * ```
+ */
+export function closeTimeout(options: { timeoutMs?: number } | undefined): number {
+  return checkTimeout(checkOptions(options, "close(options)").timeoutMs, "close: timeoutMs", 30_000, true);
+}
+
+/**
  * `setTimeout` for a checked timeout: `Infinity` sets no timer. Returns the
  * function that cancels it.
  *

@@ -261,13 +261,23 @@ describe("consumer calls around rebalances and close", () => {
     const seen: RebalanceEvent[] = [];
     try {
       for (const strategy of ["range", "cooperative-sticky"]) {
+        const joined = Promise.withResolvers<void>();
         const c = new Consumer({
           "bootstrap.servers": bootstrap,
           "group.id": `g-${crypto.randomUUID()}`,
           "partition.assignment.strategy": strategy,
-        }, { topics: [t], onRebalance: (e) => void seen.push(e) });
-        await c.read({ timeoutMs: 8_000 }); // joins the group
+        }, {
+          topics: [t],
+          onRebalance: (e) => {
+            seen.push(e);
+            if (e.type === "assign") joined.resolve();
+          },
+        });
+        // The read drives the group join; the topic is empty, so close ends it (ClosedError).
+        const reading = c.read({ timeoutMs: 15_000 }).catch((e) => e);
+        await joined.promise;
         await c.close();
+        assert.ok((await reading) instanceof ClosedError);
       }
     } finally {
       call.rd_kafka_rebalance_protocol = original;

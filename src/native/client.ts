@@ -481,7 +481,8 @@ export class NativeClient {
     const waiting = [...this.#background];
     this.#busyAtDestroy = waiting.length;
     const done = waiting.length === 0 ? destroy() : Promise.allSettled(waiting).then(destroy);
-    this.#destroyed = done.then(() => releaseClient());
+    // The slot is given back even if the call failed on the JS side (it never ran then).
+    this.#destroyed = done.then(() => {}).finally(() => releaseClient());
     return this.#bounded(this.#destroyed, opts);
   }
 
