@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ErrorCode, KafkaError, kafkaError } from "./errors.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError } from "./errors.ts";
 import { type ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
 import { CLOSE_MARGIN_MS, type NativeClient } from "./native/client.ts";
@@ -201,15 +201,17 @@ export async function closeCore(
   // Results that arrived (commits) settle their promises; those still waiting never will.
   core.native.drainNow();
   const gaveUp = !clean && core.fatal === undefined;
-  if (gaveUp) {
-    core.failCommits(
-      new KafkaError(
+  // After a clean close no commit waits (the group's close waits for them), but one made
+  // after the group ended may never hear back: nothing is left pending past the handle.
+  core.failCommits(
+    gaveUp
+      ? new KafkaError(
         ErrorCode._TIMED_OUT,
         `commit: no answer from the group coordinator before close() gave up (timeoutMs ${timeoutMs}); ` +
           "the offsets may not be committed",
-      ),
-    );
-  }
+      )
+      : new ClosedError("consumer (closed before the commit's result came)"),
+  );
   core.copyOutAll();
   await core.native.destroy(undefined, {
     noConsumerClose: true,

@@ -591,6 +591,7 @@ export class ProducerCore implements EventSink {
       // in flight); whatever has not reported within the margin's half is failed here.
       await this.flush(CLOSE_MARGIN_MS / 2).catch(() => {});
       for (const t of this.#clearPending()) this.#settle(t, purged(`topic "${t.topic}"`));
+      this.#checkFlush(); // a flush() issued before close (even with Infinity) settles now
     }
     if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
     await this.native.destroy(() => {

@@ -123,6 +123,33 @@ describe("a group consumer's close while the coordinator is unreachable", () => 
   });
 });
 
+describe("a producer's close while its broker is down", () => {
+  it("settles in time, fails the undelivered sends with _PURGE_QUEUE, and settles a flush(Infinity) made before it", async () => {
+    const mock = await MockCluster.create();
+    const p = new Producer({
+      "bootstrap.servers": mock.bootstrapServers,
+      "message.timeout.ms": 60_000,
+      "log_level": 0,
+    });
+    try {
+      await p.send({ topic: "down", value: "before" });
+      await mock.setBrokerDown(1, true);
+      const sends = Promise.allSettled(Array.from({ length: 50 }, (_, i) => p.send({ topic: "down", value: `v${i}` })));
+      const flushed = settleWithin(p.flush({ timeoutMs: Infinity }), 10_000);
+      const closed = await settleWithin(p.close({ timeoutMs: 300 }), 10_000);
+      assert.equal(closed.state, "fulfilled", `close ${closed.state}`);
+      assert.ok(closed.ms <= 300 + CLOSE_MARGIN_MS + SLACK_MS, `close took ${closed.ms} ms`);
+      assert.equal((await flushed).state, "fulfilled", "the flush settled: every send has its outcome");
+      const names = new Set(
+        (await sends).map((r) => r.status === "rejected" ? (r.reason as KafkaError).name : "delivered"),
+      );
+      assert.deepEqual([...names], ["_PURGE_QUEUE"]);
+    } finally {
+      await mock.close();
+    }
+  });
+});
+
 describe("mock-cluster operations issued without await before close()", () => {
   it("all run before the cluster is freed, and close resolves", async () => {
     // Bun's Worker pool may start jobs out of order: before the fix the process hung in 4 of 6 runs.
