@@ -193,7 +193,7 @@ export async function closeCore(
     // The close queue receives the last rebalance (revoke) and the end of the close.
     const q = core.native.addQueue();
     const e: Ptr = c.rd_kafka_consumer_close_queue(core.native.rk, q);
-    if (backend.isNull(e)) clean = await waitClosed(core, timeoutMs);
+    if (backend.isNull(e)) clean = await waitClosed(core, left());
     else c.rd_kafka_error_destroy(e);
   }
   // A rebalance hook still running (an application's onRebalance) is waited for, within the deadline.
@@ -222,10 +222,12 @@ export async function closeCore(
   if (gaveUp) {
     throw new KafkaError(
       ErrorCode._TIMED_OUT,
-      `consumer ${core.native.name} close: the group was not left within ${timeoutMs} ms (the group ` +
-        "coordinator did not answer: a final offset commit or the leave still waited); the commits " +
-        "still waiting were rejected, and librdkafka's threads were left to end on their own, which " +
-        "they do when librdkafka gives up (session.timeout.ms)",
+      `consumer ${core.native.name} close: the group was not left within ${timeoutMs} ms (` +
+        (settledInTime
+          ? "the group coordinator did not answer: a final offset commit or the leave still waited"
+          : "a subscribe, assign or unsubscribe made before close still ran") +
+        "); the commits still waiting were rejected, and librdkafka's threads were left to end on " +
+        "their own, which they do when librdkafka gives up (session.timeout.ms)",
     );
   }
 }
