@@ -146,6 +146,8 @@ export class NativeClient {
   #extra: ExtraQueue[] = [];
   /** Calls on this handle running off the JS thread: destroy waits for them. */
   #background = new Set<Promise<unknown>>();
+  /** Aborted at destroy: calls of this handle still waiting for a background slot reject. */
+  #leaving = new AbortController();
   #wakeup: { fd: number; close(): void };
   #opts: NativeClientOptions;
   #closed = false;
@@ -407,9 +409,9 @@ export class NativeClient {
    * const err = await client.background("rd_kafka_controllerid", [client.rk, 5000], { what: "controllerId", waitMs: 5000 });
    * ```
    */
-  background(symbol: string, args: readonly unknown[], call?: BackgroundCall): Promise<unknown> {
+  background(symbol: string, args: readonly unknown[], call: BackgroundCall = {}): Promise<unknown> {
     if (this.#closed) return Promise.reject(new ClosedError(this.name));
-    const p = runInBackground(symbol, args, call);
+    const p = runInBackground(symbol, args, { ...call, signal: call.signal ?? this.#leaving.signal });
     this.#background.add(p);
     const done = () => this.#background.delete(p);
     p.then(done, done);
@@ -445,6 +447,8 @@ export class NativeClient {
   destroy(beforeDestroy?: () => void, opts: DestroyOptions = {}): Promise<void> {
     if (this.#destroyed) return this.#bounded(this.#destroyed, opts);
     this.#closed = true;
+    // Calls still waiting for a background slot never run: the handle is going.
+    this.#leaving.abort(new ClosedError(`${this.name} (closed before the call could start)`));
     const c = rd();
     const extra = this.#extra;
     const queues = [...extra.map((e) => e.q), this.#queue];
