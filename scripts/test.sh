@@ -67,7 +67,7 @@ count() { # $1 = output file, $2 = runtime
 }
 
 echo "--- static checks (deno check, deno lint)"
-if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/gateway/*.ts bench/harness/*.ts bench/workers/*.ts test/*.ts test/helpers/*.ts; then
+if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/gateway/*.ts bench/harness/*.ts bench/workers/*.ts bench/soak/*.ts test/*.ts test/helpers/*.ts test/fuzz/*.ts; then
   failed=$((failed + 1)); failures+=("deno check")
 fi
 if ! $DENO lint >/dev/null 2>&1; then
@@ -137,6 +137,12 @@ smokes() {
   smoke "deno demo --count 20000$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A examples/demo.ts --count 20000
   smoke "bun admin example$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $BUN examples/admin.ts
   smoke "deno admin example$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A examples/admin.ts
+  # Soak (tiny counts): descriptors, threads and client slots back to their start after create/close cycles of every
+  # client kind, and a stream delivered exactly once; on both libraries (bench/soak/README.md).
+  smoke "bun soak cycles --smoke$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $BUN bench/soak/cycles.ts --smoke
+  smoke "deno soak cycles --smoke$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A --v8-flags=--expose-gc bench/soak/cycles.ts --smoke
+  smoke "bun soak stream --smoke$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $BUN bench/soak/stream.ts --smoke
+  smoke "deno soak stream --smoke$LABEL_SUFFIX" env -u KAFKA_BOOTSTRAP $DENO run -A --v8-flags=--expose-gc bench/soak/stream.ts --smoke
   [ -n "$LABEL_SUFFIX" ] && return 0 # the benchmarks' smoke runs once, on the system library
   smoke "bun bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/produce.ts --smoke
   smoke "deno bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/produce.ts --smoke

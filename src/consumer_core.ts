@@ -116,8 +116,9 @@ export class ConsumerCore implements EventSink {
   #tsType = offHeap(8);
   #hdrOut = offHeap(8);
   #hdrOuts = offHeap(HEADER_OUTS);
-  #slab = new ArrayBuffer(SLAB);
-  #slabOff = 0;
+  /** Allocated at the first copy (see ProducerCore's buffers: a consumer that never copies never pays for it). */
+  #slab = new ArrayBuffer(0);
+  #slabOff = SLAB;
   #epoch: ((m: Ptr) => number) | undefined;
 
   constructor(emitter: Emitter, opts: CoreOptions) {
