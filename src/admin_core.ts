@@ -167,7 +167,10 @@ export class AdminCore implements QueueHandler {
     this.#pending.set(id, { what: symbol, event: -1, parse: () => undefined, resolve() {}, reject() {} });
     this.#pin ??= this.owner?.deref() ?? null;
     try {
-      return await this.native.background(symbol, args, call);
+      const r = await this.native.background(symbol, args, call);
+      // close() stopped waiting for it (and rejected the rest): it is one of the rest.
+      if (this.#gaveUp) throw new ClosedError(this.#label);
+      return r;
     } finally {
       this.#settled(id);
     }
@@ -226,6 +229,8 @@ export class AdminCore implements QueueHandler {
   }
 
   #closed: Promise<void> | undefined;
+  /** Set once close() stopped waiting: calls that finish later reject with ClosedError. */
+  #gaveUp = false;
 
   async #close(timeoutMs: number, own: boolean): Promise<void> {
     this.closing = true;
@@ -239,6 +244,7 @@ export class AdminCore implements QueueHandler {
         });
       });
     }
+    this.#gaveUp = true;
     this.#rejectAll();
     if (own) {
       await this.native.destroy(undefined, {

@@ -260,7 +260,7 @@ export function checkInt(v: unknown, what: string, min: number, max = 2_147_483_
 
 /** The call's `timeoutMs`, checked. @example `timeout(options, "deleteTopics")` */
 export function timeout(o: AdminCallOptions | undefined, call: string): number {
-  if (o !== undefined && (o === null || typeof o !== "object")) {
+  if (o !== undefined && (o === null || typeof o !== "object" || Array.isArray(o))) {
     throw new TypeError(`${call}: options must be an object`);
   }
   // librdkafka takes it as an int: no Infinity (its -1, "forever", would hold a slot for good).

@@ -44,13 +44,18 @@ let heldBytes = 0;
  * ```
  */
 export function configure(next: Partial<Limits>): Readonly<Limits> {
-  for (const [k, v] of Object.entries(next)) {
+  if (next === null || typeof next !== "object" || Array.isArray(next)) {
+    throw new TypeError("configure(limits): limits must be an object");
+  }
+  const entries = Object.entries(next);
+  // Every entry is checked before any is applied: a refused call changes nothing.
+  for (const [k, v] of entries) {
     if (!(k in limits)) throw new TypeError(`configure: unknown limit "${k}"`);
     if (!Number.isInteger(v) || (v as number) < 1) {
       throw new RangeError(`configure: ${k} must be a positive integer, got ${String(v)}`);
     }
-    (limits as unknown as Record<string, number>)[k] = v as number;
   }
+  for (const [k, v] of entries) (limits as unknown as Record<string, number>)[k] = v as number;
   return { ...limits };
 }
 
