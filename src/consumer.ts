@@ -44,6 +44,7 @@ import {
 } from "./native/tplist.ts";
 
 export type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
+import type { RebalanceEvent } from "./consumer_core.ts";
 export type { ConsumerEvents, ConsumerOptions, ReadOptions } from "./consumer_ops.ts";
 export type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
 
@@ -100,6 +101,7 @@ export class Consumer {
   #grouped: boolean;
   #readTimeout: number;
   #closed: Promise<void> | undefined;
+  #onRebalance: ConsumerOptions["onRebalance"];
   #paused = new Map<string, bigint | undefined>();
 
   /**
@@ -111,10 +113,13 @@ export class Consumer {
     checkConfig(config);
     this.#grouped = has(config, "group.id");
     this.#readTimeout = opts.readTimeoutMs;
-    const core = new ConsumerCore(this.#emitter, {
+    this.#onRebalance = options.onRebalance;
+    const core = new ConsumerCore(this.#emitter.relay(), {
       copyThreshold: opts.copyThreshold,
       cooperative: cooperative(config),
-      onRebalance: options.onRebalance,
+      // Reached through a WeakRef: a hook that uses this consumer (to commit on revoke)
+      // held by the core, which the registry holds, would keep it from ever being collected.
+      onRebalance: options.onRebalance ? Consumer.#weakHook(new WeakRef(this)) : undefined,
     });
     core.native = new NativeClient(config, {
       type: RD_KAFKA_CONSUMER,
@@ -127,7 +132,7 @@ export class Consumer {
       },
       overrides: this.#grouped ? {} : { "group.id": `kafka-fast-unnamed-${crypto.randomUUID()}` },
       drainBudget: opts.drainBudget,
-      emitter: this.#emitter,
+      emitter: this.#emitter.relay(),
       sink: core,
     });
     core.results = core.native.addQueue();
@@ -156,6 +161,14 @@ export class Consumer {
    */
   #check(offsets = false): void {
     if (offsets ? this.#core.native.closed : this.#core.closing) throw new ClosedError("consumer");
+  }
+
+  /** The hook of `ref`'s consumer while it lives (a static method: the closure holds `ref` alone). */
+  static #weakHook(ref: WeakRef<Consumer>): (e: RebalanceEvent) => void | Promise<void> {
+    return (e) => {
+      const c = ref.deref();
+      return c === undefined ? undefined : c.#onRebalance?.(e);
+    };
   }
 
   #emitError(e: unknown): void {
@@ -203,6 +216,7 @@ export class Consumer {
     try {
       const err = await this.#membership("rd_kafka_subscribe", [this.#core.native.rk, list], "subscribe");
       if (err !== 0) throw kafkaError(err, `subscribe(${names.join(", ")}): ${kafkaError(err).message}`);
+      this.#core.subscribed = true;
     } finally {
       destroyList(list);
     }
@@ -214,6 +228,7 @@ export class Consumer {
     this.#core.discardUntilRevoke();
     const err = await this.#membership("rd_kafka_unsubscribe", [this.#core.native.rk], "unsubscribe");
     if (err !== 0) throw kafkaError(err, `unsubscribe: ${kafkaError(err).message}`);
+    this.#core.subscribed = false;
   }
 
   /**

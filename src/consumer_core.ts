@@ -14,7 +14,7 @@
  */
 import { EVENT, OFFSET, TIMESTAMP_TYPE } from "../ffi/mod.ts";
 import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
-import type { Emitter } from "./events.ts";
+import type { EventRelay } from "./events.ts";
 import { type Claim, Message, type MessageHeader } from "./message.ts";
 import type { EventSink, NativeClient } from "./native/client.ts";
 import { after } from "./validate.ts";
@@ -89,7 +89,7 @@ export class ConsumerCore implements EventSink {
   /** Partitions assigned now, tracked from rebalances and assign calls. */
   readonly assigned = new Map<string, { topic: string; partition: number }>();
   protocol: RebalanceEvent["protocol"] = "NONE";
-  #emitter: Emitter;
+  #emitter: EventRelay;
   #opts: CoreOptions;
   #reads: ReadRequest[] = [];
   /** FETCH events taken from the queue but not read yet, and end-of-partition marks in their order. */
@@ -121,7 +121,7 @@ export class ConsumerCore implements EventSink {
   #slabOff = SLAB;
   #epoch: ((m: Ptr) => number) | undefined;
 
-  constructor(emitter: Emitter, opts: CoreOptions) {
+  constructor(emitter: EventRelay, opts: CoreOptions) {
     this.#emitter = emitter;
     this.#opts = opts;
     const lib = rd() as unknown as Record<string, ((m: Ptr) => number) | undefined>;
@@ -552,6 +552,7 @@ export class ConsumerCore implements EventSink {
         );
       } else if (event.type === "assign") {
         for (const tp of event.partitions) this.assigned.set(tpKey(tp.topic, tp.partition), tp);
+        this.#firstAssign.resolve();
       }
       // Topic handles of partitions no longer assigned may be freed: names are read again.
       this.#topics.clear();
@@ -578,6 +579,25 @@ export class ConsumerCore implements EventSink {
     this.#topics.clear();
     this.#lastTopic = undefined;
     this.#discarding = false;
+  }
+
+  /** Set by the Consumer while a subscription is in force. */
+  subscribed = false;
+  #firstAssign = Promise.withResolvers<void>();
+
+  /**
+   * Resolves at the group's first assignment. librdkafka < 2.3.0 aborts the process
+   * when a cooperative-sticky consumer's group is closed before its first assignment
+   * (confluentinc/librdkafka#4381, rd_kafka_sticky_assignor_state_destroy): close waits
+   * for it first, within its timeout.
+   */
+  get firstAssigned(): Promise<void> {
+    return this.#firstAssign.promise;
+  }
+
+  /** Whether close must wait for {@link firstAssigned} (see there). */
+  get mustAwaitFirstAssign(): boolean {
+    return this.#opts.cooperative && this.subscribed && (rd().rd_kafka_version() as number) < 0x020300ff;
   }
 
   /** Waits for a rebalance being handled (close waits for it). */

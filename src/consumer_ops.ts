@@ -9,7 +9,7 @@ import { ClosedError, ErrorCode, KafkaError, kafkaError } from "./errors.ts";
 import { type ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
 import type { Message } from "./message.ts";
 import { CLOSE_MARGIN_MS, type NativeClient } from "./native/client.ts";
-import { after, checkTimeout, INT32_MAX, show } from "./validate.ts";
+import { after, checkTimeout, INT32_MAX, MAX_TIMEOUT_MS, show } from "./validate.ts";
 import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
 import {
   destroyList,
@@ -99,7 +99,21 @@ export async function watermarks(
       options.timeoutMs,
     ];
     const call = { what: "watermarkOffsets", waitMs: options.timeoutMs };
-    err = Number(await native.background("rd_kafka_query_watermark_offsets", args, call));
+    // librdkafka 2.0.2 waits for the leader's answer without a deadline while the leader is
+    // down; the answer is not awaited past timeoutMs (+ the margin librdkafka's own timeout
+    // needs). The call itself goes on (holding its slot) until librdkafka returns.
+    const ms = Math.min(options.timeoutMs + CLOSE_MARGIN_MS, MAX_TIMEOUT_MS);
+    const running = native.background("rd_kafka_query_watermark_offsets", args, call);
+    // librdkafka writes into both buffers when it returns, perhaps after we stopped
+    // waiting: they stay referenced (alive) until then.
+    running.then(() => void [outs, nameBuf], () => void [outs, nameBuf]);
+    err = Number(
+      await deadline(running, ms, () =>
+        kafkaError(
+          ErrorCode._TIMED_OUT,
+          `watermarkOffsets(${topic}[${partition}]): no answer within ${options.timeoutMs} ms`,
+        )),
+    );
     void nameBuf.length;
   }
   if (err !== 0) throw kafkaError(err, `watermarkOffsets(${topic}[${partition}]): ${kafkaError(err).message}`);
@@ -189,6 +203,7 @@ export async function closeCore(
   // for librdkafka's main thread; if one has not returned by the deadline, the
   // group is not closed at all and the handle is freed once the call returns.
   const settledInTime = await within(Promise.allSettled(membership), left());
+  if (core.mustAwaitFirstAssign) await within(core.firstAssigned, left());
   if (!core.fatal && settledInTime) {
     // The close queue receives the last rebalance (revoke) and the end of the close.
     const q = core.native.addQueue();
@@ -230,6 +245,20 @@ export async function closeCore(
         "their own, which they do when librdkafka gives up (session.timeout.ms)",
     );
   }
+}
+
+/** `p`, or a rejection with `error()` after `ms` if it has not settled by then. */
+function deadline<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = after(ms, () => reject(error()));
+    p.then((v) => {
+      cancel();
+      resolve(v);
+    }, (e) => {
+      cancel();
+      reject(e);
+    });
+  });
 }
 
 /** True when `p` settles within `ms`, false after `ms` (never rejects). */
