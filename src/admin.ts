@@ -182,7 +182,7 @@ export class AdminClient {
         ...(has(config, "allow.auto.create.topics") ? {} : { "allow.auto.create.topics": "false" }),
       },
       drainBudget: budget,
-      emitter: this.#emitter,
+      emitter: this.#emitter.relay(),
       sink: adminSink(),
     });
     this.#core.attach(native);

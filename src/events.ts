@@ -54,6 +54,17 @@ type Listener = (...args: any[]) => void;
  * em.emit("log", { level: 6, severity: "info", facility: "X", message: "hi", client: "c" });
  * ```
  */
+/** What the native side emits through (see {@link Emitter.relay}). @example `relay.emit("error", err)` */
+export interface EventRelay {
+  /** Calls the listeners, if the emitter still lives; false when there was none. */
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+/** A function of its own, so that the closure holds the WeakRef and nothing else. */
+function relayOf(ref: WeakRef<Emitter>): EventRelay {
+  return { emit: (event, ...args) => ref.deref()?.emit(event, ...args) ?? false };
+}
+
 export class Emitter {
   #listeners = new Map<string, Listener[]>();
 
@@ -69,6 +80,16 @@ export class Emitter {
     if (!list) return;
     const i = list.indexOf(fn);
     if (i >= 0) list.splice(i, 1);
+  }
+
+  /**
+   * An emitter for the native side (a client's core), that emits here while this
+   * emitter lives without keeping it alive. The core is what a FinalizationRegistry
+   * holds to close a dropped client; if it held the listeners, a listener that uses
+   * its client (most do) would keep that client from ever being collected.
+   */
+  relay(): EventRelay {
+    return relayOf(new WeakRef(this));
   }
 
   /** Calls every listener; returns false when there was none. */

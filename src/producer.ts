@@ -114,13 +114,13 @@ export class Producer {
   constructor(config: ClientConfig, options: ProducerOptions = {}) {
     checkConfig(config);
     const opts = checkOptions(options);
-    const core = new ProducerCore(this.#emitter, opts);
+    const core = new ProducerCore(this.#emitter.relay(), opts);
     core.native = new NativeClient(config, {
       type: RD_KAFKA_PRODUCER,
       events: EVENT.DR,
       defaults: { partitioner: "murmur2_random", "client.software.name": "kafka-fast" },
       drainBudget: opts.drainBudget,
-      emitter: this.#emitter,
+      emitter: this.#emitter.relay(),
       sink: core,
     });
     this.#core = core;

@@ -19,7 +19,7 @@ import {
   TIMESTAMP_TYPE,
 } from "../ffi/mod.ts";
 import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
-import type { Emitter } from "./events.ts";
+import type { EventRelay } from "./events.ts";
 import { CLOSE_MARGIN_MS, type EventSink, type NativeClient } from "./native/client.ts";
 import { after } from "./validate.ts";
 import { backend, cstr, offHeap, rd } from "./native/lib.ts";
@@ -109,7 +109,7 @@ export class ProducerCore implements EventSink {
   /** Why the last purge happened (an authentication or TLS failure), for the purged reports. */
   #purgedBecause: KafkaError | undefined;
 
-  constructor(_emitter: Emitter, opts: Required<ProducerOptions>) {
+  constructor(_emitter: EventRelay, opts: Required<ProducerOptions>) {
     this.#opts = opts;
   }
 

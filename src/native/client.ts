@@ -20,7 +20,7 @@ import { buildConf, checkConfig, type ClientConfig, has } from "./conf.ts";
 import { type BackgroundCall, runInBackground } from "./background.ts";
 import { acquireClient, releaseClient } from "./limits.ts";
 import { backend, cbufText, offHeap, rd } from "./lib.ts";
-import type { Emitter } from "../events.ts";
+import type { EventRelay } from "../events.ts";
 
 /** librdkafka's log levels (syslog). @example `LOG_LEVELS[3] === "error"` */
 export const LOG_LEVELS = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"] as const;
@@ -94,7 +94,7 @@ export interface NativeClientOptions {
   defaults?: Record<string, string>;
   /** Most messages handled per drain slice. */
   drainBudget: number;
-  emitter: Emitter;
+  emitter: EventRelay;
   sink: EventSink;
 }
 
