@@ -22,6 +22,7 @@ import {
   AdminClient,
   ClosedError,
   ConfigError,
+  configure,
   Consumer,
   currentLimits,
   MockCluster,
@@ -191,6 +192,22 @@ describe("constructor arguments", () => {
       (e) => e instanceof ConfigError && e.key === "client.id" && /NUL/.test(e.message),
     );
     assert.equal(currentLimits().openClients, opened);
+  });
+});
+
+describe("process-wide and admin arguments", () => {
+  it("a refused configure() changes no limit; admin calls refuse an array as options", async () => {
+    const before = currentLimits();
+    assert.throws(() => configure({ maxClients: 5, maxBackgroundCalls: 0 }), RangeError);
+    assert.equal(currentLimits().maxClients, before.maxClients, "maxClients untouched");
+    assert.throws(() => configure(any(null)), TypeError);
+    const a = new AdminClient({ "bootstrap.servers": bootstrap });
+    try {
+      await assert.rejects(a.metadata(any([])), TypeError);
+      await assert.rejects(a.listTopics(any([])), TypeError);
+    } finally {
+      await a.close();
+    }
   });
 });
 

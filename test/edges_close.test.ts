@@ -20,6 +20,7 @@ import assert from "node:assert/strict";
 import {
   AdminClient,
   CLOSE_MARGIN_MS,
+  ClosedError,
   configure,
   Consumer,
   currentLimits,
@@ -170,6 +171,65 @@ describe("mock-cluster operations issued without await before close()", () => {
   });
 });
 
+describe("mock-cluster operations issued without await", () => {
+  it("take effect in call order (down then up leaves the broker up)", async () => {
+    for (let i = 0; i < 15; i++) {
+      const mock = await MockCluster.create();
+      void mock.setBrokerDown(1, true);
+      await mock.setBrokerDown(1, false);
+      const p = new Producer({ "bootstrap.servers": mock.bootstrapServers, "message.timeout.ms": 5_000 });
+      try {
+        const r = await p.send({ topic: "order", value: `${i}` });
+        assert.ok(r.offset >= 0n, `round ${i}: the broker is up`);
+      } finally {
+        await p.close();
+        await mock.close();
+      }
+    }
+  });
+});
+
+describe("calls whose librdkafka wait is unbounded", () => {
+  it("watermarkOffsets settles by its timeoutMs (+ margin) while the leader is down", async () => {
+    const mock = await MockCluster.create();
+    await mock.createTopic("wm", { partitions: 1 });
+    const c = new Consumer({ "bootstrap.servers": mock.bootstrapServers, "log_level": 0 });
+    try {
+      assert.ok((await c.watermarkOffsets("wm", 0, { timeoutMs: 5_000 })).high !== undefined);
+      await mock.setBrokerDown(1, true);
+      const w = await settleWithin(c.watermarkOffsets("wm", 0, { timeoutMs: 500 }), 30_000);
+      assert.equal(w.state, "rejected", `watermarkOffsets ${w.state} after ${w.ms} ms`);
+      assert.ok(w.ms <= 500 + CLOSE_MARGIN_MS + SLACK_MS, `settled after ${w.ms} ms`);
+      assert.equal(((w as { reason: unknown }).reason as KafkaError).name, "_TIMED_OUT");
+    } finally {
+      await mock.setBrokerDown(1, false);
+      await c.close({ timeoutMs: 5_000 }).catch(() => {});
+      await mock.close();
+    }
+  });
+});
+
+describe("a cooperative-sticky consumer closed during its first rebalance", () => {
+  it("closes (librdkafka < 2.3.0 aborted the process: close now waits for the first assignment)", async () => {
+    for (const delay of [5_800, 6_000]) {
+      const mock = await MockCluster.create({ brokers: 2 });
+      await mock.createTopic("coop", { partitions: 2 });
+      await mock.setRtt(1, 400);
+      await mock.setRtt(2, 400);
+      const c = new Consumer({
+        "bootstrap.servers": mock.bootstrapServers,
+        "group.id": `coop-${crypto.randomUUID()}`,
+        "partition.assignment.strategy": "cooperative-sticky",
+        "log_level": 0,
+      }, { topics: ["coop"] });
+      await new Promise((r) => setTimeout(r, delay));
+      const closed = await settleWithin(c.close({ timeoutMs: 10_000 }), 30_000);
+      assert.notEqual(closed.state, "pending", `close after ${delay} ms`);
+      await mock.close();
+    }
+  });
+});
+
 describe("the background pool at its limit", () => {
   it("is visible, refuses a call that cannot start in time with LimitError, and never holds up a close", async () => {
     const before = currentLimits();
@@ -235,6 +295,24 @@ describe("a refused close", () => {
   });
 });
 
+describe("an admin client made with fromClient", () => {
+  it("close rejects a call still in flight with ClosedError", async () => {
+    const mock = await MockCluster.create();
+    const p = new Producer({ "bootstrap.servers": mock.bootstrapServers, "log_level": 0 });
+    try {
+      await p.send({ topic: "x", value: "x" });
+      await mock.setRtt(1, 300);
+      const admin = AdminClient.fromClient(p);
+      const call = admin.metadata({ timeoutMs: 5_000 }).then(() => "resolved", (e) => e);
+      await admin.close({ timeoutMs: 0 });
+      assert.ok(await call instanceof ClosedError, "the metadata call in flight");
+    } finally {
+      await p.close();
+      await mock.close();
+    }
+  });
+});
+
 describe("a second admin close", () => {
   it("settles only once the handle is freed, like the first", async () => {
     const a = new AdminClient({ "bootstrap.servers": cluster.bootstrapServers });
@@ -244,6 +322,16 @@ describe("a second admin close", () => {
     await second;
     assert.equal(currentLimits().openClients, opened - 1, "freed when the second close resolved");
     await first;
+  });
+});
+
+describe("a dropped client whose listeners and rebalance hook use it", () => {
+  it("is still closed by the FinalizationRegistry (the core holds no listener)", () => {
+    const r = runScript(new URL("./fixtures/drop_self_referencing.ts", import.meta.url), {}, 60_000);
+    assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stdout} ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /open after drop: 3/);
+    assert.match(r.stdout, /open after gc: 0/);
   });
 });
 
