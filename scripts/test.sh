@@ -75,6 +75,15 @@ if ! $DENO lint >/dev/null 2>&1; then
 fi
 
 out=$(mktemp)
+# The key lines of every failure, printed again at the very end: a long run's log is
+# often read from its tail only.
+digest=$(mktemp)
+note_failure() { # $1 = label; the output is in $out
+  { echo "--- $1"
+    sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -E -i 'violation|hang|assert|error|fail|panic|signal|abort|expected|actual|timed? ?out' |
+      grep -v -E '^(ok|FAILED) \|' | tail -12 | cut -c1-300
+  } >>"$digest"
+}
 # The broker is stopped on any exit if this script started it.
 started_broker=0
 stop_broker() {
@@ -90,7 +99,7 @@ on_signal() { # $1 = exit status
   [ -z "$child" ] || kill -TERM "$child" 2>/dev/null
   exit "$1"
 }
-trap 'rm -f "$out"; stop_broker' EXIT
+trap 'rm -f "$out" "$digest"; stop_broker' EXIT
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 
@@ -116,6 +125,7 @@ run_files() { # $1 = tier, rest = files
         [ "$fl" -gt 0 ] || failed=$((failed + 1)) # a crash or a timeout counts as a failure
         failures+=("$label $f (exit $rc)")
         cat "$out"
+        note_failure "$label $f (exit $rc)"
       fi
       printf '%-16s %-48s %3s passed %3s failed  %ss%s\n' "$label" "$f" "$p" "$fl" $(( $(date +%s) - start )) \
         "$([ $rc -ne 0 ] && echo "  exit $rc")"
@@ -130,6 +140,7 @@ smoke() { # $1 = label, rest = command
     passed=$((passed + 1)); echo "ok    $label"
   else
     failed=$((failed + 1)); failures+=("$label"); cat "$out"; echo "FAIL  $label"
+    note_failure "$label"
   fi
 }
 smokes() {
@@ -217,6 +228,7 @@ if [ $# -eq 0 ]; then
 fi
 stop_broker
 
+if [ -s "$digest" ]; then echo "--- the failures again, their key lines (full output above)"; cat "$digest"; fi
 for x in "${failures[@]}"; do echo "FAILED: $x"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
