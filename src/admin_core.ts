@@ -14,7 +14,7 @@
  * @module
  */
 import { ADMIN_OP_ANY, type Ptr } from "../ffi/mod.ts";
-import { ClosedError, KafkaError, kafkaError } from "./errors.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError } from "./errors.ts";
 import type { BackgroundCall } from "./native/background.ts";
 import { CLOSE_MARGIN_MS, type EventSink, type NativeClient, type QueueHandler } from "./native/client.ts";
 import { after } from "./validate.ts";
@@ -55,7 +55,19 @@ interface Pending {
   parse: (ev: Ptr) => unknown;
   resolve(v: unknown): void;
   reject(e: unknown): void;
+  /** Stops the timer of a request whose timeout is below {@link MIN_REQUEST_TIMEOUT_MS}. */
+  cancel?: () => void;
 }
+
+/**
+ * The shortest request timeout librdkafka is given. librdkafka 2.12 frees a
+ * `ListOffsets` (or `DeleteRecords`) request twice when its timeout is 0: the
+ * timeout timer fires on librdkafka's main thread while the call that started
+ * the request still runs on ours (`free(): invalid pointer`, a crash on both
+ * runtimes within a few hundred calls; docs/RELIABILITY.md). A shorter timeout
+ * than this is kept by a timer of ours, and the late answer is dropped.
+ */
+export const MIN_REQUEST_TIMEOUT_MS = 1_000;
 
 /** Internal: see the module comment. @example `const core = new AdminCore("admin client")` */
 export class AdminCore implements QueueHandler {
@@ -126,7 +138,9 @@ export class AdminCore implements QueueHandler {
       const set = (name: string, err: number) => {
         if (err !== 0) throw new TypeError(`${spec.what}: ${name}: ${cbufText(errstr) || kafkaError(err).message}`);
       };
-      set("timeoutMs", c.rd_kafka_AdminOptions_set_request_timeout(opts, clampMs(spec.timeoutMs), errstr, 512n));
+      const ms = clampMs(spec.timeoutMs);
+      const libMs = Math.max(ms, MIN_REQUEST_TIMEOUT_MS);
+      set("timeoutMs", c.rd_kafka_AdminOptions_set_request_timeout(opts, libMs, errstr, 512n));
       if (spec.operationTimeoutMs !== undefined) {
         const ms = clampMs(spec.operationTimeoutMs);
         set("operation timeout", c.rd_kafka_AdminOptions_set_operation_timeout(opts, ms, errstr, 512n));
@@ -136,17 +150,20 @@ export class AdminCore implements QueueHandler {
       }
       spec.options?.(opts);
       c.rd_kafka_AdminOptions_set_opaque(opts, BigInt(id));
+      let pending!: Pending;
       p = new Promise<T>((resolve, reject) => {
-        this.#pending.set(id, {
+        pending = {
           what: spec.what,
           event: spec.event,
           parse: spec.parse,
           resolve: resolve as (v: unknown) => void,
           reject,
-        });
+        };
+        this.#pending.set(id, pending);
       });
       // librdkafka copies the options and the request's objects before it returns.
       spec.send(opts, this.queue);
+      if (ms < libMs) pending.cancel = after(ms, () => this.#expire(id, ms));
     } catch (e) {
       this.#pending.delete(id);
       return Promise.reject(e);
@@ -176,7 +193,16 @@ export class AdminCore implements QueueHandler {
     }
   }
 
+  /** A request whose timeout (below librdkafka's floor) passed: `_TIMED_OUT`, as librdkafka says it. */
+  #expire(id: number, ms: number): void {
+    const w = this.#pending.get(id);
+    if (!w) return;
+    this.#settled(id);
+    w.reject(new KafkaError(ErrorCode._TIMED_OUT, `${w.what}: no answer within timeoutMs ${ms}`));
+  }
+
   #settled(id: number): void {
+    this.#pending.get(id)?.cancel?.();
     this.#pending.delete(id);
     if (this.#pending.size > 0) return;
     this.#pin = null;
@@ -211,6 +237,7 @@ export class AdminCore implements QueueHandler {
   #rejectAll(): void {
     const closed = new ClosedError(this.closing ? this.#label : `${this.#label} (its client was closed)`);
     for (const [id, w] of [...this.#pending]) {
+      w.cancel?.();
       this.#pending.delete(id);
       if (w.event >= 0) w.reject(closed);
     }

@@ -40,7 +40,11 @@ export interface BrokerNode {
 
 /** Options every admin call takes. @example `await admin.deleteTopics(["t"], { timeoutMs: 10_000 })` */
 export interface AdminCallOptions {
-  /** How long librdkafka waits for the answer before rejecting with `_TIMED_OUT`. Default 30 000 ms. */
+  /**
+   * How long to wait for the answer before rejecting with `_TIMED_OUT`. Default 30 000 ms.
+   * Below 1 000 ms the wait is ours: librdkafka gets 1 000 ms (a 0 crashed librdkafka 2.12's
+   * ListOffsets) and its later answer is dropped.
+   */
   timeoutMs?: number;
 }
 

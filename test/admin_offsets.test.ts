@@ -20,6 +20,7 @@ import assert from "node:assert/strict";
 import {
   AdminClient,
   Consumer,
+  ErrorCode,
   KafkaError,
   LibraryLoadError,
   librdkafkaVersion,
@@ -147,6 +148,38 @@ describe(`AdminClient offsets on ${clusterLabel()} (librdkafka ${librdkafkaVersi
       undefined,
       undefined,
     ]);
+  });
+
+  it("timeoutMs 0, thousands of times: each call answers or rejects _TIMED_OUT, and the process lives", async () => {
+    // librdkafka 2.12 freed a ListOffsets request twice when its timeout was 0 (its timer fired
+    // on librdkafka's thread while rd_kafka_ListOffsets still ran on ours): `free(): invalid
+    // pointer` within the first few hundred calls, on both runtimes. Found by the fuzzer (seed 7006).
+    const topic = await newTopic(2);
+    await fill(topic, 1, 3);
+    let answered = 0, timedOut = 0;
+    // Before 2.3.0 listOffsets runs offsets_for_times in a background slot (4 by default): 2 at a time.
+    const perRound = native ? 10 : 2;
+    for (let round = 0; round < 200; round++) {
+      const calls = Array.from(
+        { length: perRound },
+        (_, k) =>
+          admin.listOffsets([{ topic, partition: k % 2, spec: "latest" }], { timeoutMs: 0 }).then(
+            ([r]) => {
+              assert.equal(r.offset, k % 2 === 0 ? 0n : 3n);
+              answered++;
+            },
+            (e) => {
+              assert.ok(e instanceof KafkaError && e.code === ErrorCode._TIMED_OUT, String(e));
+              timedOut++;
+            },
+          ),
+      );
+      await Promise.all(calls);
+    }
+    assert.equal(answered + timedOut, 200 * perRound);
+    // The admin client still works, with a timeout and without.
+    const [latest] = await admin.listOffsets([{ topic, partition: 1, spec: "latest" }], { timeoutMs: 10_000 });
+    assert.equal(latest.offset, 3n);
   });
 
   it('"maxTimestamp" and read_committed: native on librdkafka >= 2.3.0, the version error on older ones', async () => {
