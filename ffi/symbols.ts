@@ -272,7 +272,8 @@ export const SYMBOLS = {
     "buf", /* int64_t *high */
   ], "i32"),
   rd_kafka_topic_name: s(["ptr" /* const rd_kafka_topic_t *rkt */], "ptr"), // const char *
-  rd_kafka_memberid: s(["ptr" /* const rd_kafka_t *rk */], "ptr"), // char * (rd_kafka_mem_free)
+  // Waits for the group's answer from librdkafka's main thread: background only.
+  rd_kafka_memberid: s(["ptr" /* const rd_kafka_t *rk */], "ptr", { background: true }), // char * (rd_kafka_mem_free)
   rd_kafka_mem_free: s(["ptr", /* rd_kafka_t *rk */ "ptr" /* void *ptr */], "void"),
   rd_kafka_message_leader_epoch: s(["ptr" /* const rd_kafka_message_t *rkmessage */], "i32", {
     since: "2.1.0",

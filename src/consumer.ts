@@ -103,6 +103,8 @@ export class Consumer {
   #closed: Promise<void> | undefined;
   #onRebalance: ConsumerOptions["onRebalance"];
   #paused = new Map<string, bigint | undefined>();
+  /** The classic protocol with `cooperative-sticky`: a changed subscription is applied incrementally. */
+  #incrementalSubscribe: boolean;
 
   /**
    * @throws {ConfigError} for an unknown property or a value librdkafka refuses.
@@ -114,6 +116,8 @@ export class Consumer {
     this.#grouped = has(config, "group.id");
     this.#readTimeout = opts.readTimeoutMs;
     this.#onRebalance = options.onRebalance;
+    this.#incrementalSubscribe = cooperative(config) &&
+      String(config["group.protocol"] ?? "").toLowerCase() !== "consumer";
     const core = new ConsumerCore(this.#emitter.relay(), {
       copyThreshold: opts.copyThreshold,
       cooperative: cooperative(config),
@@ -190,6 +194,21 @@ export class Consumer {
     return err;
   }
 
+  /** Whether the consumer has a member id in its group (`rd_kafka_memberid` waits for librdkafka's main thread). */
+  async #isMember(): Promise<boolean> {
+    const rk = this.#core.native.rk;
+    const id = await this.#core.native.background("rd_kafka_memberid", [rk], {
+      what: "subscribe",
+      signal: this.#leaving.signal,
+    }) as Ptr;
+    if (backend.isNull(id)) return false;
+    try {
+      return (backend.readCString(id) ?? "") !== "";
+    } finally {
+      rd().rd_kafka_mem_free(rk, id);
+    }
+  }
+
   /** Aborted by close(): membership calls still waiting for a background slot never run. */
   #leaving = new AbortController();
   /** Membership calls running now: close() lets them finish before the group is left. */
@@ -214,6 +233,15 @@ export class Consumer {
     const names = subscription(topics, "subscribe(topics): topics");
     const list = toList(names.map((topic) => ({ topic, partition: -1 })));
     try {
+      // librdkafka (2.0.2 to 2.12 at least) aborts the process when a cooperative group's
+      // subscription changes while the consumer rejoins without a member id (after
+      // UNKNOWN_MEMBER_ID, a session timeout or a fencing): rd_kafka_cgrp_modify_subscription
+      // asserts the join state is INIT or STEADY. Without a member id nothing is owned or
+      // incremental, so the old subscription is dropped first and the new one is a fresh join.
+      if (this.#incrementalSubscribe && this.#core.subscribed && !(await this.#isMember())) {
+        const e = await this.#membership("rd_kafka_unsubscribe", [this.#core.native.rk], "subscribe");
+        if (e !== 0) throw kafkaError(e, `subscribe(${names.join(", ")}): ${kafkaError(e).message}`);
+      }
       const err = await this.#membership("rd_kafka_subscribe", [this.#core.native.rk, list], "subscribe");
       if (err !== 0) throw kafkaError(err, `subscribe(${names.join(", ")}): ${kafkaError(err).message}`);
       this.#core.subscribed = true;
