@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { configure, currentLimits, KafkaError, type Message, MockCluster } from "../../src/mod.ts";
+import { configure, currentLimits, ErrorCode, KafkaError, type Message, MockCluster } from "../../src/mod.ts";
 import { forceGc } from "../helpers/runtime.ts";
 import type { Rng } from "./rng.ts";
 import { type ClientRec, type ErrKind, errKind, type Life, showErr, type World } from "./model.ts";
@@ -429,6 +429,41 @@ const dropHeld: Op = {
     w.held = [];
   },
 };
+
+/**
+ * Follows a client's close (the first, or a second that must return the first's
+ * promise): settled within `boundMs`, resolving or rejecting `_TIMED_OUT`; what
+ * had to settle by then is checked when the first close settles.
+ *
+ * @example
+ * ```ts
+ * followClose(w, rec, p.close({ timeoutMs: 5_000 }), 5_000, 6_000);
+ * ```
+ */
+export function followClose(
+  w: World,
+  rec: ClientRec,
+  closed: Promise<void>,
+  timeoutMs: number | undefined,
+  boundMs: number,
+): void {
+  const first = rec.closeId === undefined;
+  rec.life = "closing";
+  if (!first && closed !== rec.closePromise) w.violate(`${rec.name}: a second close returned a new promise`);
+  const id = w.track(`${rec.name}.close(${timeoutMs})${first ? "" : " again"}`, closed, {
+    client: rec,
+    boundMs: first ? boundMs : w.remaining(rec.closeId),
+    errors: ["KafkaError"],
+    reason: (e) => ((e as KafkaError).code === ErrorCode._TIMED_OUT ? undefined : `close rejected ${showErr(e)}`),
+    after: (status) => {
+      if (first) w.closeSettled(rec, status);
+    },
+  });
+  if (first) {
+    rec.closeId = id;
+    rec.closePromise = closed;
+  }
+}
 
 /** Operations not tied to one client. @example `const all = [...genericOps, ...producerOps]` */
 export const genericOps: readonly Op[] = [

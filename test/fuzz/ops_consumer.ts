@@ -17,7 +17,6 @@ import {
   Consumer,
   type ConsumerOptions,
   ErrorCode,
-  KafkaError,
   Message,
   OFFSET,
   type RebalanceEvent,
@@ -25,7 +24,7 @@ import {
 } from "../../src/mod.ts";
 import type { Rng } from "./rng.ts";
 import { type ClientRec, type ConsumerInfo, type ErrKind, errKind, showErr, type World } from "./model.ts";
-import { fmt, type Op, pickClient, sleep, SLOT_WAIT_MS, syncCall, target, weightFor } from "./ops.ts";
+import { fmt, followClose, type Op, pickClient, sleep, SLOT_WAIT_MS, syncCall, target, weightFor } from "./ops.ts";
 
 /** Distinct partitions of the run's topics (those the mock auto-created count as 4). @example `somePartitions(w, rng, 1, 3)` */
 export function somePartitions(w: World, rng: Rng, min: number, max: number): TopicPartition[] {
@@ -413,21 +412,7 @@ export function closeConsumer(w: World, rec: ClientRec, timeoutMs: number | unde
   const first = rec.closeId === undefined;
   w.op(`${rec.name}.close({timeoutMs:${timeoutMs}})${first ? "" : " (again)"}`);
   const closed = c.close(timeoutMs === undefined ? undefined : { timeoutMs });
-  rec.life = "closing";
-  if (!first && closed !== rec.closePromise) w.violate(`${rec.name}: a second close returned a new promise`);
-  const id = w.track(`${rec.name}.close(${timeoutMs})${first ? "" : " again"}`, closed, {
-    client: rec,
-    boundMs: first ? (timeoutMs ?? 30_000) + CLOSE_MARGIN_MS : w.remaining(rec.closeId),
-    errors: ["KafkaError"],
-    reason: (e) => ((e as KafkaError).code === ErrorCode._TIMED_OUT ? undefined : `close rejected ${showErr(e)}`),
-    after: (status) => {
-      if (first) w.closeSettled(rec, status);
-    },
-  });
-  if (first) {
-    rec.closeId = id;
-    rec.closePromise = closed;
-  }
+  followClose(w, rec, closed, timeoutMs, (timeoutMs ?? 30_000) + CLOSE_MARGIN_MS);
 }
 
 const drop: Op = {

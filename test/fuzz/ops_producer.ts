@@ -25,7 +25,7 @@ import {
 import type { Rng } from "./rng.ts";
 import { bytesOf, type ExpectedHeader, idKey, valueText } from "./ledger.ts";
 import { type ClientRec, errKind, type ProducerInfo, showErr, STATS_MS, type World } from "./model.ts";
-import { fmt, type Op, pickClient, syncCall, target, weightFor } from "./ops.ts";
+import { fmt, followClose, type Op, pickClient, syncCall, target, weightFor } from "./ops.ts";
 
 /** librdkafka scans its queues for timed-out messages about once a second. */
 const TIMEOUT_SCAN_MS = 1_500;
@@ -388,21 +388,7 @@ export function closeProducer(w: World, rec: ClientRec, timeoutMs: number | unde
   const first = rec.closeId === undefined;
   w.op(`${rec.name}.close({timeoutMs:${timeoutMs}}) with ${p.pending} pending${first ? "" : " (again)"}`);
   const closed = p.close(timeoutMs === undefined ? undefined : { timeoutMs });
-  rec.life = "closing";
-  if (!first && closed !== rec.closePromise) w.violate(`${rec.name}: a second close returned a new promise`);
-  const id = w.track(`${rec.name}.close(${timeoutMs})${first ? "" : " again"}`, closed, {
-    client: rec,
-    boundMs: first ? closeBound(rec.producer!, timeoutMs ?? 30_000) : w.remaining(rec.closeId),
-    errors: ["KafkaError"],
-    reason: (e) => ((e as KafkaError).code === ErrorCode._TIMED_OUT ? undefined : `close rejected ${showErr(e)}`),
-    after: (status) => {
-      if (first) w.closeSettled(rec, status);
-    },
-  });
-  if (first) {
-    rec.closeId = id;
-    rec.closePromise = closed;
-  }
+  followClose(w, rec, closed, timeoutMs, closeBound(rec.producer!, timeoutMs ?? 30_000));
 }
 
 const drop: Op = {
