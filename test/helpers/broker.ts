@@ -75,20 +75,7 @@ export class OwnBroker {
    * `up` may download the broker for minutes.
    */
   start(): void {
-    const missing = ["java", "mvn"].filter((t) => {
-      try {
-        execFileSync("bash", ["-c", `command -v ${t}`], { stdio: "ignore" });
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    if (missing.length) {
-      throw new Error(
-        `this test needs a real broker, and ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} ` +
-          "missing: install a JDK and Maven (apt-get install openjdk-17-jre-headless maven)",
-      );
-    }
+    requireJavaAndMaven("a real broker");
     this.#claim();
     this.#report(this.runSync("up", 600_000));
   }
@@ -129,5 +116,31 @@ export class OwnBroker {
     }
     if (running) this.#report(this.runSync("down"));
     if (existsSync(this.#owner) && readFileSync(this.#owner, "utf8") === String(process.pid)) unlinkSync(this.#owner);
+  }
+}
+
+/**
+ * Throws, naming what is missing and how to install it, unless `java` and `mvn`
+ * are on the PATH (scripts/kafka.sh fetches the broker with Maven and runs it with Java).
+ *
+ * @example
+ * ```ts
+ * requireJavaAndMaven("a real broker");
+ * ```
+ */
+export function requireJavaAndMaven(what: string): void {
+  const missing = ["java", "mvn"].filter((t) => {
+    try {
+      execFileSync("bash", ["-c", `command -v ${t}`], { stdio: "ignore" });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length) {
+    throw new Error(
+      `this test needs ${what}, and ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} ` +
+        "missing: install a JDK and Maven (apt-get install openjdk-17-jre-headless maven)",
+    );
   }
 }

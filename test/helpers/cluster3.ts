@@ -12,10 +12,11 @@
  *
  * @module
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type AdminClient, Consumer, OFFSET, type PartitionMetadata } from "../../src/mod.ts";
+import { requireJavaAndMaven } from "./broker.ts";
 import { sleep } from "./runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -76,20 +77,7 @@ export class Cluster3 {
    * without Java or Maven, or while another live test process owns this cluster.
    */
   async up(): Promise<void> {
-    const missing = ["java", "mvn"].filter((t) => {
-      try {
-        execFileSync("bash", ["-c", `command -v ${t}`], { stdio: "ignore" });
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    if (missing.length) {
-      throw new Error(
-        `this test needs a real cluster, and ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} ` +
-          "missing: install a JDK and Maven (apt-get install openjdk-17-jre-headless maven)",
-      );
-    }
+    requireJavaAndMaven("a real cluster");
     await this.#claim();
     this.#report(await this.run(["up"], 600_000));
   }
