@@ -147,29 +147,10 @@ need_tools() {
   die "missing java or mvn: install a JDK and Maven, e.g. apt-get install openjdk-17-jre-headless maven"
 }
 
-# The broker's classpath, as scripts/kafka.sh fetches it: the same folder and marker
-# (the pom's checksum and KAFKA_VERSION), so either script reuses what the other
-# fetched. The fetch runs under kafka.sh's lock, so the two never write libs/ at once.
+# The broker's classpath: scripts/kafka.sh fetches it (once, under its lock) into the
+# folder both scripts run the broker from.
 fetch_libs() {
-  local want ver=()
-  [ -n "${KAFKA_VERSION:-}" ] && ver=(-Dkafka.version="$KAFKA_VERSION")
-  want="$(sha256sum "$HERE/pom.xml" | cut -d' ' -f1) ${KAFKA_VERSION:-default}"
-  [ "$(cat "$LIBS/.complete" 2>/dev/null)" = "$want" ] && return
-  mkdir -p "$CACHE"
-  (
-    flock 8
-    [ "$(cat "$LIBS/.complete" 2>/dev/null)" = "$want" ] && exit 0
-    say "fetching the broker from Maven Central into .cache/kafka/libs (first time only; may take a few minutes)"
-    rm -rf "$LIBS" "$LIBS.tmp"
-    if ! mvn -B -q -f "$HERE/pom.xml" "${ver[@]}" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >"$CACHE/mvn.log" 2>&1; then
-      sed 's/\x1b\[[0-9;]*m//g' "$CACHE/mvn.log" >&2
-      die "mvn could not fetch the broker (above); is Maven Central reachable?"
-    fi
-    ls "$LIBS.tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || die "mvn finished but no kafka_2.13 jar was copied"
-    mv "$LIBS.tmp" "$LIBS"
-    echo "$want" >"$LIBS/.complete"
-  ) 8>"$CACHE/.lock"
+  bash "$ROOT/scripts/kafka.sh" fetch || die "could not fetch the broker's classpath (above)"
 }
 
 # A random id of 16 bytes in base64url without padding (22 characters), as Kafka's

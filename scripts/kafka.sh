@@ -10,6 +10,7 @@
 #   scripts/kafka.sh status    "running" (exit 0) or "stopped" (exit 3)
 #   scripts/kafka.sh logs [-f] the broker log (-f follows)
 #   scripts/kafka.sh env       `export` lines for tests: eval "$(scripts/kafka.sh env)"
+#   scripts/kafka.sh fetch     only fetch the broker's classpath (scripts/kafka-cluster.sh uses it)
 #
 # One KRaft node (broker + controller), listeners on 127.0.0.1 only, ports from
 # KAFKA_PORT_BASE (default 9092):
@@ -134,6 +135,13 @@ make_tls() {
 # Serialises up/down, so two concurrent `up`s cannot both recreate run/ (the second
 # waits, then finds the broker running). The broker must not inherit the lock fd.
 lock() { mkdir -p "$CACHE"; exec 9>"$CACHE/.lock"; flock 9; }
+
+# The classpath alone, under the same lock as `up`, so two scripts never write libs/ at once.
+cmd_fetch() {
+  lock
+  command -v mvn >/dev/null || die "missing mvn: install Maven, e.g. apt-get install maven"
+  fetch_libs
+}
 
 cmd_up() {
   local t0 t1 pid
@@ -331,5 +339,6 @@ case "${1:-}" in
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   env) cmd_env ;;
-  *) echo "usage: $0 up|down|kill|start|status|logs [-f]|env" >&2; exit 2 ;;
+  fetch) cmd_fetch ;;
+  *) echo "usage: $0 up|down|kill|start|status|logs [-f]|env|fetch" >&2; exit 2 ;;
 esac
