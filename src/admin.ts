@@ -246,7 +246,7 @@ export class AdminClient {
    * ```
    */
   createTopics(topics: readonly NewTopic[], options?: CreateOptions): Promise<TopicResult[]> {
-    return createTopics(this.#core, topics, options);
+    return this.#core.guard(createTopics(this.#core, topics, options));
   }
 
   /**
@@ -259,7 +259,7 @@ export class AdminClient {
    * ```
    */
   deleteTopics(names: readonly string[], options?: AdminCallOptions): Promise<TopicResult[]> {
-    return deleteTopics(this.#core, names, options);
+    return this.#core.guard(deleteTopics(this.#core, names, options));
   }
 
   /**
@@ -271,7 +271,7 @@ export class AdminClient {
    * ```
    */
   createPartitions(partitions: readonly NewPartitions[], options?: CreateOptions): Promise<TopicResult[]> {
-    return createPartitions(this.#core, partitions, options);
+    return this.#core.guard(createPartitions(this.#core, partitions, options));
   }
 
   /**
@@ -284,7 +284,7 @@ export class AdminClient {
    * ```
    */
   listTopics(options?: AdminCallOptions & { includeInternal?: boolean }): Promise<string[]> {
-    return listTopics(this.#core, options);
+    return this.#core.guard(listTopics(this.#core, options));
   }
 
   /**
@@ -301,7 +301,7 @@ export class AdminClient {
    * ```
    */
   describeTopics(names: readonly string[], options?: DescribeTopicsOptions): Promise<TopicDescription[]> {
-    return describeTopics(this.#core, names, options);
+    return this.#core.guard(describeTopics(this.#core, names, options));
   }
 
   // --- cluster -------------------------------------------------------------------
@@ -316,7 +316,7 @@ export class AdminClient {
    * ```
    */
   metadata(options?: MetadataOptions): Promise<ClusterMetadata> {
-    return metadata(this.#core, options);
+    return this.#core.guard(metadata(this.#core, options));
   }
 
   /**
@@ -330,7 +330,7 @@ export class AdminClient {
    * ```
    */
   describeCluster(options?: DescribeClusterOptions): Promise<ClusterDescription> {
-    return describeCluster(this.#core, options);
+    return this.#core.guard(describeCluster(this.#core, options));
   }
 
   // --- configs -------------------------------------------------------------------
@@ -347,7 +347,7 @@ export class AdminClient {
    * ```
    */
   describeConfigs(resources: readonly ConfigResource[], options?: AdminCallOptions): Promise<ConfigResourceResult[]> {
-    return describeConfigs(this.#core, resources, options);
+    return this.#core.guard(describeConfigs(this.#core, resources, options));
   }
 
   /**
@@ -364,7 +364,7 @@ export class AdminClient {
     resources: readonly AlterConfigsResource[],
     options?: AlterConfigsOptions,
   ): Promise<AlterConfigsResult[]> {
-    return alterConfigs(this.#core, resources, options);
+    return this.#core.guard(alterConfigs(this.#core, resources, options));
   }
 
   /**
@@ -382,7 +382,7 @@ export class AdminClient {
     resources: readonly IncrementalAlterConfigsResource[],
     options?: AlterConfigsOptions,
   ): Promise<AlterConfigsResult[]> {
-    return incrementalAlterConfigs(this.#core, resources, options);
+    return this.#core.guard(incrementalAlterConfigs(this.#core, resources, options));
   }
 
   // --- groups ----------------------------------------------------------------------
@@ -397,7 +397,7 @@ export class AdminClient {
    * ```
    */
   listGroups(options?: ListGroupsOptions): Promise<ListGroupsResult> {
-    return listGroups(this.#core, options);
+    return this.#core.guard(listGroups(this.#core, options));
   }
 
   /**
@@ -411,7 +411,7 @@ export class AdminClient {
    * ```
    */
   describeGroups(groupIds: readonly string[], options?: DescribeGroupsOptions): Promise<GroupDescription[]> {
-    return describeGroups(this.#core, groupIds, options);
+    return this.#core.guard(describeGroups(this.#core, groupIds, options));
   }
 
   /**
@@ -425,7 +425,7 @@ export class AdminClient {
    * ```
    */
   deleteGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<GroupResult[]> {
-    return deleteGroups(this.#core, groupIds, options);
+    return this.#core.guard(deleteGroups(this.#core, groupIds, options));
   }
 
   /**
@@ -442,7 +442,7 @@ export class AdminClient {
     partitions?: readonly TopicPartition[],
     options?: ListGroupOffsetsOptions,
   ): Promise<GroupOffsets> {
-    return listGroupOffsets(this.#core, groupId, partitions, options);
+    return this.#core.guard(listGroupOffsets(this.#core, groupId, partitions, options));
   }
 
   /**
@@ -459,7 +459,7 @@ export class AdminClient {
     offsets: readonly (TopicPartition & { offset: bigint })[],
     options?: AdminCallOptions,
   ): Promise<GroupOffsets> {
-    return alterGroupOffsets(this.#core, groupId, offsets, options);
+    return this.#core.guard(alterGroupOffsets(this.#core, groupId, offsets, options));
   }
 
   /**
@@ -478,7 +478,7 @@ export class AdminClient {
     partitions: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<GroupOffsets> {
-    return deleteGroupOffsets(this.#core, groupId, partitions, options);
+    return this.#core.guard(deleteGroupOffsets(this.#core, groupId, partitions, options));
   }
 
   // --- offsets and records -----------------------------------------------------------
@@ -495,7 +495,7 @@ export class AdminClient {
    * ```
    */
   listOffsets(requests: readonly ListOffsetsRequest[], options?: ListOffsetsOptions): Promise<ListOffsetsResult[]> {
-    return listOffsets(this.#core, requests, options);
+    return this.#core.guard(listOffsets(this.#core, requests, options));
   }
 
   /**
@@ -508,7 +508,7 @@ export class AdminClient {
    * ```
    */
   deleteRecords(requests: readonly DeleteRecordsRequest[], options?: AdminCallOptions): Promise<DeleteRecordsResult[]> {
-    return deleteRecords(this.#core, requests, options);
+    return this.#core.guard(deleteRecords(this.#core, requests, options));
   }
 
   // --- ACLs and SCRAM users ------------------------------------------------------------
@@ -523,7 +523,7 @@ export class AdminClient {
    * ```
    */
   createAcls(bindings: readonly NewAclBinding[], options?: AdminCallOptions): Promise<CreateAclResult[]> {
-    return createAcls(this.#core, bindings, options);
+    return this.#core.guard(createAcls(this.#core, bindings, options));
   }
 
   /**
@@ -537,7 +537,7 @@ export class AdminClient {
    * ```
    */
   describeAcls(filter: AclBindingFilter, options?: AdminCallOptions): Promise<AclBinding[]> {
-    return describeAcls(this.#core, filter, options);
+    return this.#core.guard(describeAcls(this.#core, filter, options));
   }
 
   /**
@@ -550,7 +550,7 @@ export class AdminClient {
    * ```
    */
   deleteAcls(filters: readonly AclBindingFilter[], options?: AdminCallOptions): Promise<DeleteAclsResult[]> {
-    return deleteAcls(this.#core, filters, options);
+    return this.#core.guard(deleteAcls(this.#core, filters, options));
   }
 
   /**
@@ -563,7 +563,7 @@ export class AdminClient {
    * ```
    */
   describeUserScramCredentials(users?: readonly string[], options?: AdminCallOptions): Promise<UserScramCredentials[]> {
-    return describeUserScramCredentials(this.#core, users, options);
+    return this.#core.guard(describeUserScramCredentials(this.#core, users, options));
   }
 
   /**
@@ -578,7 +578,7 @@ export class AdminClient {
     alterations: readonly ScramCredentialAlteration[],
     options?: AdminCallOptions,
   ): Promise<AlterScramResult[]> {
-    return alterUserScramCredentials(this.#core, alterations, options);
+    return this.#core.guard(alterUserScramCredentials(this.#core, alterations, options));
   }
 
   // --- lifecycle -----------------------------------------------------------------------

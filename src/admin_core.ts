@@ -184,13 +184,33 @@ export class AdminCore implements QueueHandler {
     this.#pending.set(id, { what: symbol, event: -1, parse: () => undefined, resolve() {}, reject() {} });
     this.#pin ??= this.owner?.deref() ?? null;
     try {
-      const r = await this.native.background(symbol, args, call);
-      // close() stopped waiting for it (and rejected the rest): it is one of the rest.
-      if (this.#gaveUp) throw new ClosedError(this.#label);
-      return r;
+      // Past close()'s wait the caller's promise has already rejected (see guard); the call
+      // still ends here, so whoever made it frees what it returns.
+      return await this.native.background(symbol, args, call);
     } finally {
       this.#settled(id);
     }
+  }
+
+  /** The public promises of calls in flight: rejected with ClosedError when close stops waiting. */
+  #guards = new Set<(e: Error) => void>();
+
+  /**
+   * The promise an AdminClient method returns: `p`, or a ClosedError as soon as
+   * close() stops waiting for it (a call running off the JS thread goes on until its
+   * own timeout, with its buffers, and its late result is freed and dropped).
+   */
+  guard<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#guards.add(reject);
+      p.then((v) => {
+        this.#guards.delete(reject);
+        resolve(v);
+      }, (e) => {
+        this.#guards.delete(reject);
+        reject(e);
+      });
+    });
   }
 
   /** A request whose timeout (below librdkafka's floor) passed: `_TIMED_OUT`, as librdkafka says it. */
@@ -241,6 +261,7 @@ export class AdminCore implements QueueHandler {
       this.#pending.delete(id);
       if (w.event >= 0) w.reject(closed);
     }
+
     this.#pin = null;
     for (const f of this.#idle.splice(0)) f();
   }
@@ -256,22 +277,27 @@ export class AdminCore implements QueueHandler {
   }
 
   #closed: Promise<void> | undefined;
-  /** Set once close() stopped waiting: calls that finish later reject with ClosedError. */
-  #gaveUp = false;
 
   async #close(timeoutMs: number, own: boolean): Promise<void> {
     this.closing = true;
     const deadline = performance.now() + timeoutMs;
+    let gaveUp = false;
     if (this.#pending.size > 0 && !this.native.closed) {
-      await new Promise<void>((resolve) => {
-        const cancel = after(timeoutMs, resolve);
+      gaveUp = !await new Promise<boolean>((resolve) => {
+        const cancel = after(timeoutMs, () => resolve(false));
         this.#idle.push(() => {
           cancel();
-          resolve();
+          resolve(true);
         });
       });
     }
-    this.#gaveUp = true;
+    if (gaveUp) {
+      // Calls still running off the JS thread go on until their own timeout (with their
+      // buffers); their callers are told now, and the late results are freed and dropped.
+      const closed = new ClosedError(this.#label);
+      for (const reject of [...this.#guards]) reject(closed);
+      this.#guards.clear();
+    }
     this.#rejectAll();
     if (own) {
       await this.native.destroy(undefined, {

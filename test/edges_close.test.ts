@@ -296,16 +296,24 @@ describe("a refused close", () => {
 });
 
 describe("an admin client made with fromClient", () => {
-  it("close rejects a call still in flight with ClosedError", async () => {
+  it("close rejects a call still in flight with ClosedError by the time it settles", async () => {
     const mock = await MockCluster.create();
     const p = new Producer({ "bootstrap.servers": mock.bootstrapServers, "log_level": 0 });
     try {
       await p.send({ topic: "x", value: "x" });
-      await mock.setRtt(1, 300);
+      await mock.setRtt(1, 1_000);
       const admin = AdminClient.fromClient(p);
-      const call = admin.metadata({ timeoutMs: 5_000 }).then(() => "resolved", (e) => e);
-      await admin.close({ timeoutMs: 0 });
-      assert.ok(await call instanceof ClosedError, "the metadata call in flight");
+      let settled: unknown = "pending";
+      // metadata and listTopics wait off the JS thread (rd_kafka_metadata); the fuzzer found
+      // them still pending when close had resolved (they rejected only when the call returned).
+      const calls = [admin.metadata({ timeoutMs: 5_000 }), admin.listTopics({ timeoutMs: 5_000 })].map((c) =>
+        c.then(() => "resolved", (e) => e)
+      );
+      void Promise.all(calls).then((r) => (settled = r));
+      await admin.close({ timeoutMs: 100 });
+      await new Promise((r) => setTimeout(r, 0));
+      assert.ok(Array.isArray(settled), "both calls settled when close resolved");
+      for (const r of settled as unknown[]) assert.ok(r instanceof ClosedError, `a call in flight: ${r}`);
     } finally {
       await p.close();
       await mock.close();
