@@ -86,18 +86,8 @@ export class OwnBroker {
    * over (stopping its broker) from one that died without cleaning up.
    */
   #claim(): void {
-    for (;;) {
-      try {
-        writeFileSync(this.#owner, String(process.pid), { flag: "wx" });
-        return;
-      } catch (e) {
-        if ((e as { code?: string }).code !== "EEXIST") throw e;
-      }
-      const pid = Number(readFileSync(this.#owner, "utf8"));
-      if (pid > 0 && existsSync(`/proc/${pid}`)) {
-        throw new Error(`another test run (pid ${pid}) is using the broker in ${this.runDir}: wait for it to end`);
-      }
-      this.#report(`taking over from pid ${pid}, which is gone: ${this.runSync("down")}`);
+    for (let gone; (gone = takeOwnership(this.#owner, `the broker in ${this.runDir}`)) !== undefined;) {
+      this.#report(`taking over from pid ${gone}, which is gone: ${this.runSync("down")}`);
       unlinkSync(this.#owner);
     }
   }
@@ -143,4 +133,29 @@ export function requireJavaAndMaven(what: string): void {
         "missing: install a JDK and Maven (apt-get install openjdk-17-jre-headless maven)",
     );
   }
+}
+
+/**
+ * Makes this process the owner recorded in `owner` (a file holding a pid): returns
+ * undefined once it is, the pid of a previous owner that died (the caller stops what
+ * it left running, removes the file and asks again), and throws while a live process
+ * owns `what`.
+ *
+ * @example
+ * ```ts
+ * for (let gone; (gone = takeOwnership(file, "the broker")) !== undefined;) unlinkSync(file);
+ * ```
+ */
+export function takeOwnership(owner: string, what: string): number | undefined {
+  try {
+    writeFileSync(owner, String(process.pid), { flag: "wx" });
+    return undefined;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "EEXIST") throw e;
+  }
+  const pid = Number(readFileSync(owner, "utf8"));
+  if (pid > 0 && existsSync(`/proc/${pid}`)) {
+    throw new Error(`another test run (pid ${pid}) is using ${what}: wait for it to end`);
+  }
+  return pid;
 }

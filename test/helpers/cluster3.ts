@@ -13,10 +13,10 @@
  * @module
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type AdminClient, Consumer, OFFSET, type PartitionMetadata } from "../../src/mod.ts";
-import { requireJavaAndMaven } from "./broker.ts";
+import { requireJavaAndMaven, takeOwnership } from "./broker.ts";
 import { sleep } from "./runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -159,18 +159,8 @@ export class Cluster3 {
    * over (stopping its cluster) from one that died without cleaning up.
    */
   async #claim(): Promise<void> {
-    for (;;) {
-      try {
-        writeFileSync(this.#owner, String(process.pid), { flag: "wx" });
-        return;
-      } catch (e) {
-        if ((e as { code?: string }).code !== "EEXIST") throw e;
-      }
-      const pid = Number(readFileSync(this.#owner, "utf8"));
-      if (pid > 0 && existsSync(`/proc/${pid}`)) {
-        throw new Error(`another test run (pid ${pid}) is using the cluster in ${this.dir}: wait for it to end`);
-      }
-      this.#report(`taking over from pid ${pid}, which is gone: ${await this.run(["down"])}`);
+    for (let gone; (gone = takeOwnership(this.#owner, `the cluster in ${this.dir}`)) !== undefined;) {
+      this.#report(`taking over from pid ${gone}, which is gone: ${await this.run(["down"])}`);
       unlinkSync(this.#owner);
     }
   }
