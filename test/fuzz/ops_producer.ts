@@ -115,14 +115,21 @@ function listen(w: World, p: Producer, name: string, info: ProducerInfo): void {
     if (!(e instanceof KafkaError)) w.violate(`${name} emitted an error that is not a KafkaError: ${showErr(e)}`);
   });
   p.on("log", () => {});
-  let seen = 0;
+  // Per broker and counter: a sum over brokers could hide one counter's rise behind another's reset.
+  const seen = new Map<string, number>();
   p.on("stats", (s) => {
     if (s === null || typeof s !== "object") return w.violate(`${name} emitted stats that are not an object`);
-    const brokers = Object.values((s.brokers ?? {}) as Record<string, Record<string, number>>);
-    const trouble = brokers.reduce((n, b) => n + TROUBLE.reduce((m, k) => m + (Number(b[k]) || 0), 0), 0);
+    const brokers = Object.entries((s.brokers ?? {}) as Record<string, Record<string, number>>);
+    let rose = false;
+    for (const [broker, b] of brokers) {
+      for (const k of TROUBLE) {
+        const v = Number(b[k]) || 0;
+        if (v > (seen.get(`${broker}/${k}`) ?? 0)) rose = true;
+        seen.set(`${broker}/${k}`, v);
+      }
+    }
     const now = performance.now();
-    if (trouble > seen) info.troubleAt.push(now);
-    seen = trouble;
+    if (rose) info.troubleAt.push(now);
     info.lastStatsAt = now;
   });
 }
