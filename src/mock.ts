@@ -56,6 +56,9 @@ async function destroyHandles(h: Handles): Promise<void> {
   releaseClient();
 }
 
+/** How long a mock-cluster operation waits for a background slot before a LimitError. */
+const MOCK_SLOT_WAIT_MS = 30_000;
+
 const registry = new FinalizationRegistry<Handles>((h) => {
   h.destroyed ??= destroyHandles(h);
 });
@@ -158,7 +161,12 @@ export class MockCluster {
   async #op(symbol: string, args: unknown[], what: string, returnsError = true): Promise<void> {
     this.#check();
     const h = this.#h;
-    const p = h.tail.then(() => runInBackground(symbol, [h.mcluster, ...args], { what }));
+    // The wait for a background slot (30 s at most) counts from this call, not from the end of
+    // the operations queued before it: one behind another waiting op would wait twice as long.
+    const slotBy = performance.now() + MOCK_SLOT_WAIT_MS;
+    const p = h.tail.then(() =>
+      runInBackground(symbol, [h.mcluster, ...args], { what, waitMs: Math.max(0, slotBy - performance.now()) })
+    );
     h.tail = p.catch(() => {});
     const ops = this.#h.ops;
     ops.add(p);

@@ -161,8 +161,7 @@ async function finish(w: World, base: Load, phase: (p: string) => void): Promise
   phase("end: heal");
   w.op("end: every broker up, no delay, limits as at the start");
   configure(limitsOf(base));
-  // Mock operations started without await run in parallel background slots and may take effect
-  // out of call order (see the report): let them all finish, then heal one at a time.
+  // Mock operations started without await (they run in call order): let them all finish, then heal.
   const mockOps = [...w.tracked.values()].filter((t) => t.label.startsWith("mock."));
   while (mockOps.some((t) => !t.settled)) {
     phase("end: heal");

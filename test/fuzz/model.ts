@@ -212,12 +212,6 @@ export class World {
    * make librdkafka resend a request (see Ledger), which the mock writes twice.
    */
   readonly disturbedAt: number[] = [];
-  /**
-   * Broker changes (down, up, delay) run one after another: started without await they
-   * could take effect out of call order (they run in parallel background slots; see the
-   * report), and the model of which brokers are down would be wrong.
-   */
-  mockChain: Promise<unknown> = Promise.resolve();
   /** Operations excluded by name (known bugs), from the command line. */
   readonly excluded: ReadonlySet<string>;
   calls = 0;

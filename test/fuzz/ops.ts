@@ -210,8 +210,8 @@ const brokerDown: Op = {
       w.down.add(id);
       w.disturbedAt.push(performance.now());
     } else w.down.delete(id);
-    const p = w.mockChain.then(() => w.cluster.setBrokerDown(id, down));
-    w.mockChain = p.catch(() => {});
+    // Not awaited: MockCluster runs its operations in call order, each within its bound from the call.
+    const p = w.cluster.setBrokerDown(id, down);
     w.track(`mock.setBrokerDown(${id}, ${down})`, p, {
       boundMs: SLOT_WAIT_MS,
       errors: ["LimitError"],
@@ -228,8 +228,7 @@ const setRtt: Op = {
     const ms = rng.weighted<number>([[0, 4], [10, 2], [100, 2], [400, 1], [1500, 0.3]]);
     w.op(`mock.setRtt(${id}, ${ms})`);
     w.disturbedAt.push(performance.now());
-    const p = w.mockChain.then(() => w.cluster.setRtt(id, ms));
-    w.mockChain = p.catch(() => {});
+    const p = w.cluster.setRtt(id, ms);
     w.track(`mock.setRtt(${id}, ${ms})`, p, {
       boundMs: SLOT_WAIT_MS,
       errors: ["LimitError"],
