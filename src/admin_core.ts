@@ -281,23 +281,23 @@ export class AdminCore implements QueueHandler {
   async #close(timeoutMs: number, own: boolean): Promise<void> {
     this.closing = true;
     const deadline = performance.now() + timeoutMs;
-    let gaveUp = false;
     if (this.#pending.size > 0 && !this.native.closed) {
-      gaveUp = !await new Promise<boolean>((resolve) => {
-        const cancel = after(timeoutMs, () => resolve(false));
+      await new Promise<void>((resolve) => {
+        const cancel = after(timeoutMs, resolve);
         this.#idle.push(() => {
           cancel();
-          resolve(true);
+          resolve();
         });
       });
     }
-    if (gaveUp) {
-      // Calls still running off the JS thread go on until their own timeout (with their
-      // buffers); their callers are told now, and the late results are freed and dropped.
-      const closed = new ClosedError(this.#label);
-      for (const reject of [...this.#guards]) reject(closed);
-      this.#guards.clear();
-    }
+    // A call whose answer just came delivers it first (its caller's continuation is queued).
+    if (this.#guards.size > 0) await new Promise((r) => setTimeout(r, 0));
+    // What is still in flight (close gave up, or the client this one shares was closed under
+    // it) goes on off the JS thread until its own timeout, with its buffers; its caller is
+    // told now, and the late result is freed and dropped.
+    const closed = new ClosedError(this.#label);
+    for (const reject of [...this.#guards]) reject(closed);
+    this.#guards.clear();
     this.#rejectAll();
     if (own) {
       await this.native.destroy(undefined, {

@@ -319,6 +319,27 @@ describe("an admin client made with fromClient", () => {
       await mock.close();
     }
   });
+  it("its close settles what is in flight when the client it shares closes meanwhile", async () => {
+    // The fuzzer (seed 10018, Bun 2.0.2): the producer's close took the admin client's requests
+    // away, so the admin close found nothing pending and resolved while a call still ran.
+    const mock = await MockCluster.create();
+    const p = new Producer({ "bootstrap.servers": mock.bootstrapServers, "log_level": 0 });
+    try {
+      await p.send({ topic: "x", value: "x" });
+      await mock.setRtt(1, 1_000);
+      const admin = AdminClient.fromClient(p);
+      let settled: unknown = "pending";
+      const call = admin.metadata({ timeoutMs: 5_000 }).then(() => "resolved", (e) => e);
+      void call.then((r) => (settled = r));
+      const producerClosed = p.close();
+      await admin.close({ timeoutMs: 100 });
+      await new Promise((r) => setTimeout(r, 0));
+      assert.ok(settled instanceof ClosedError, `the call in flight when the admin close resolved: ${settled}`);
+      await producerClosed;
+    } finally {
+      await mock.close();
+    }
+  });
 });
 
 describe("a second admin close", () => {
