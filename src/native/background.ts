@@ -8,12 +8,12 @@
  *
  * Two lanes, because a full pool must never hold up a shutdown:
  * - ordinary calls (the ones an application asks for: committed, watermarks,
- *   subscribe, metadata, mock operations): at most `maxBackgroundCalls` run at
+ *   subscribe, metadata): at most `maxBackgroundCalls` run at
  *   once; the rest wait in call order, each at most its own timeout (default
  *   30 s), then reject with a {@link LimitError} naming the limit and what runs;
- * - urgent calls (destroying a client, handing a rebalance back to librdkafka):
- *   start at once, outside the limit. There is at most one per client at a time,
- *   so `maxClients` bounds them.
+ * - urgent calls (destroying a client, handing a rebalance back to librdkafka,
+ *   mock-cluster operations): start at once, outside the limit. There is at most
+ *   one per client (or mock cluster) at a time, so `maxClients` bounds them.
  *
  * Measured before the lanes existed: four slow `committed` calls filled the pool
  * and an unrelated producer's `close()` waited 7.9 s behind them, silently.
