@@ -301,13 +301,22 @@ describe("a refused close", () => {
 });
 
 describe("an admin client made with fromClient", () => {
-  it("close rejects a call still in flight with ClosedError by the time it settles", async () => {
+  /** A producer on its own mock cluster whose broker answers after 1 s, and an admin client on its handle. */
+  async function sharedAdmin(run: (p: Producer, admin: AdminClient) => Promise<void>): Promise<void> {
     const mock = await MockCluster.create();
     const p = new Producer({ "bootstrap.servers": mock.bootstrapServers, "log_level": 0 });
     try {
       await p.send({ topic: "x", value: "x" });
       await mock.setRtt(1, 1_000);
-      const admin = AdminClient.fromClient(p);
+      await run(p, AdminClient.fromClient(p));
+    } finally {
+      await p.close();
+      await mock.close();
+    }
+  }
+
+  it("close rejects a call still in flight with ClosedError by the time it settles", async () => {
+    await sharedAdmin(async (_p, admin) => {
       let settled: unknown = "pending";
       // metadata and listTopics wait off the JS thread (rd_kafka_metadata); the fuzzer found
       // them still pending when close had resolved (they rejected only when the call returned).
@@ -319,20 +328,13 @@ describe("an admin client made with fromClient", () => {
       await new Promise((r) => setTimeout(r, 0));
       assert.ok(Array.isArray(settled), "both calls settled when close resolved");
       for (const r of settled as unknown[]) assert.ok(r instanceof ClosedError, `a call in flight: ${r}`);
-    } finally {
-      await p.close();
-      await mock.close();
-    }
+    });
   });
+
   it("its close settles what is in flight when the client it shares closes meanwhile", async () => {
     // The fuzzer (seed 10018, Bun 2.0.2): the producer's close took the admin client's requests
     // away, so the admin close found nothing pending and resolved while a call still ran.
-    const mock = await MockCluster.create();
-    const p = new Producer({ "bootstrap.servers": mock.bootstrapServers, "log_level": 0 });
-    try {
-      await p.send({ topic: "x", value: "x" });
-      await mock.setRtt(1, 1_000);
-      const admin = AdminClient.fromClient(p);
+    await sharedAdmin(async (p, admin) => {
       let settled: unknown = "pending";
       const call = admin.metadata({ timeoutMs: 5_000 }).then(() => "resolved", (e) => e);
       void call.then((r) => (settled = r));
@@ -341,9 +343,7 @@ describe("an admin client made with fromClient", () => {
       await new Promise((r) => setTimeout(r, 0));
       assert.ok(settled instanceof ClosedError, `the call in flight when the admin close resolved: ${settled}`);
       await producerClosed;
-    } finally {
-      await mock.close();
-    }
+    });
   });
 });
 
