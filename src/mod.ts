@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-export { Producer } from "./producer.ts";
+export { Producer } from "./producer/producer.ts";
 export type {
   ClientConfig,
   DeliveryReport,
@@ -20,8 +20,8 @@ export type {
   ProducerMessage,
   ProducerOptions,
   SendResult,
-} from "./producer.ts";
-export { Consumer } from "./consumer.ts";
+} from "./producer/producer.ts";
+export { Consumer } from "./consumer/consumer.ts";
 export type {
   ConsumerEvents,
   ConsumerOptions,
@@ -30,9 +30,9 @@ export type {
   RebalanceEvent,
   TopicPartition,
   TopicPartitionOffset,
-} from "./consumer.ts";
-export { Message } from "./message.ts";
-export type { MessageHeader, TimestampType } from "./message.ts";
+} from "./consumer/consumer.ts";
+export { Message } from "./consumer/message.ts";
+export type { MessageHeader, TimestampType } from "./consumer/message.ts";
 export { OFFSET } from "../ffi/constants.ts";
 export { MockCluster } from "./mock.ts";
 export type { MockClusterOptions, MockTopicOptions } from "./mock.ts";
@@ -43,9 +43,9 @@ export { configure, currentLimits } from "./native/limits.ts";
 export { CLOSE_MARGIN_MS } from "./native/client.ts";
 export type { Limits } from "./native/limits.ts";
 export { librdkafkaVersion } from "../ffi/loader.ts";
-export { AdminClient } from "./admin.ts";
-export type { AdminClientOptions } from "./admin.ts";
-export type { AdminCallOptions, BrokerNode } from "./admin_read.ts";
+export { AdminClient } from "./admin/admin.ts";
+export type { AdminClientOptions } from "./admin/admin.ts";
+export type { AdminCallOptions, BrokerNode } from "./admin/read.ts";
 export type {
   ClusterDescription,
   ClusterMetadata,
@@ -53,7 +53,7 @@ export type {
   MetadataOptions,
   PartitionMetadata,
   TopicMetadata,
-} from "./admin_cluster.ts";
+} from "./admin/cluster.ts";
 export type {
   CreateOptions,
   DescribeTopicsOptions,
@@ -62,7 +62,7 @@ export type {
   PartitionInfo,
   TopicDescription,
   TopicResult,
-} from "./admin_topics.ts";
+} from "./admin/topics.ts";
 export type {
   AlterConfigOp,
   AlterConfigsOptions,
@@ -72,7 +72,7 @@ export type {
   ConfigResource,
   ConfigResourceResult,
   IncrementalAlterConfigsResource,
-} from "./admin_configs.ts";
+} from "./admin/configs.ts";
 export type {
   DescribeGroupsOptions,
   GroupDescription,
@@ -83,7 +83,7 @@ export type {
   ListGroupsOptions,
   ListGroupsResult,
   MemberDescription,
-} from "./admin_groups.ts";
+} from "./admin/groups.ts";
 export type {
   DeleteRecordsRequest,
   DeleteRecordsResult,
@@ -91,12 +91,12 @@ export type {
   ListOffsetsRequest,
   ListOffsetsResult,
   OffsetSpec,
-} from "./admin_offsets.ts";
-export type { AclBinding, AclBindingFilter, CreateAclResult, DeleteAclsResult, NewAclBinding } from "./admin_acls.ts";
+} from "./admin/offsets.ts";
+export type { AclBinding, AclBindingFilter, CreateAclResult, DeleteAclsResult, NewAclBinding } from "./admin/acls.ts";
 export type {
   AlterScramResult,
   ScramCredentialAlteration,
   ScramCredentialInfo,
   ScramMechanism,
   UserScramCredentials,
-} from "./admin_scram.ts";
+} from "./admin/scram.ts";

@@ -2,7 +2,7 @@
 /**
  * Headers as the consumer reads them, in every shape a record can have. The
  * consumer asks librdkafka for headers only when the byte after a value says the
- * record has some (src/consumer_core.ts, `#mayHaveHeaders`), so every combination
+ * record has some (src/consumer/core.ts, `#mayHaveHeaders`), so every combination
  * of key, value (null, empty, short, zero-copy) and headers (none, one, repeated,
  * null-valued) is produced, with each codec, and read back exactly.
  *

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { ClosedError, ErrorCode, KafkaError, kafkaError } from "./errors.ts";
-import { type ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError } from "../errors.ts";
+import { type ConsumerCore, offsetOrUndefined } from "./core.ts";
 import type { Message } from "./message.ts";
-import { CLOSE_MARGIN_MS, type NativeClient } from "./native/client.ts";
-import { after, checkTimeout, INT32_MAX, MAX_TIMEOUT_MS, show } from "./validate.ts";
-import { backend, cstr, offHeap, type Ptr, rd } from "./native/lib.ts";
+import { CLOSE_MARGIN_MS, type NativeClient } from "../native/client.ts";
+import { after, checkTimeout, INT32_MAX, MAX_TIMEOUT_MS, show } from "../validate.ts";
+import { backend, cstr, offHeap, type Ptr, rd } from "../native/lib.ts";
 import {
   destroyList,
   fromList,
@@ -18,9 +18,9 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
   tpKey,
-} from "./native/tplist.ts";
-import type { ClientEvents } from "./events.ts";
-import type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
+} from "../native/tplist.ts";
+import type { ClientEvents } from "../events.ts";
+import type { PartitionEof, RebalanceEvent } from "./core.ts";
 
 /**
  * Options of this library (not librdkafka properties).

@@ -12,15 +12,15 @@
  *
  * @module
  */
-import { EVENT, OFFSET, TIMESTAMP_TYPE } from "../ffi/mod.ts";
-import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
-import type { EventRelay } from "./events.ts";
+import { EVENT, OFFSET, TIMESTAMP_TYPE } from "../../ffi/mod.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "../errors.ts";
+import type { EventRelay } from "../events.ts";
 import { type Claim, Message, type MessageHeader } from "./message.ts";
-import type { EventSink, NativeClient } from "./native/client.ts";
-import { after } from "./validate.ts";
-import { backend, offHeap, type Ptr, rd } from "./native/lib.ts";
-import { currentLimits, heldBytesFull } from "./native/limits.ts";
-import { destroyList, fromList, type TopicPartitionOffset, tpKey, tpLabel } from "./native/tplist.ts";
+import type { EventSink, NativeClient } from "../native/client.ts";
+import { after } from "../validate.ts";
+import { backend, offHeap, type Ptr, rd } from "../native/lib.ts";
+import { currentLimits, heldBytesFull } from "../native/limits.ts";
+import { destroyList, fromList, type TopicPartitionOffset, tpKey, tpLabel } from "../native/tplist.ts";
 
 /**
  * A group rebalance, as the `rebalance` event and the `onRebalance` hook see it.

@@ -30,9 +30,9 @@ import {
   parseVersion,
   type Ptr,
   RESOURCE_TYPES,
-} from "../ffi/mod.ts";
-import { ErrorCode, KafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
+} from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
 import {
   type AdminCallOptions,
   checkArray,
@@ -48,8 +48,8 @@ import {
   str,
   takeError,
   timeout,
-} from "./admin_read.ts";
-import { backend, cstr, rd } from "./native/lib.ts";
+} from "./read.ts";
+import { backend, cstr, rd } from "../native/lib.ts";
 
 /** What a config belongs to: librdkafka's resource type names (`"TOPIC"`, `"BROKER"`, `"GROUP"`; any case). @example `{ type: "TOPIC", name: "orders" }` */
 export interface ConfigResource {

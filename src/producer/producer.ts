@@ -10,17 +10,17 @@
  *
  * @module
  */
-import { EVENT, RD_KAFKA_PRODUCER } from "../ffi/mod.ts";
-import { ClosedError, type KafkaError, type LimitError } from "./errors.ts";
-import { type ClientEvents, Emitter } from "./events.ts";
-import { checkConfig, type ClientConfig } from "./native/conf.ts";
-import { checkOptions as checkCallOptions, checkTimeout, closeTimeout } from "./validate.ts";
-import { NativeClient, registerOwner } from "./native/client.ts";
-import { ProducerCore } from "./producer_core.ts";
-import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./producer_encode.ts";
+import { EVENT, RD_KAFKA_PRODUCER } from "../../ffi/mod.ts";
+import { ClosedError, type KafkaError, type LimitError } from "../errors.ts";
+import { type ClientEvents, Emitter } from "../events.ts";
+import { checkConfig, type ClientConfig } from "../native/conf.ts";
+import { checkOptions as checkCallOptions, checkTimeout, closeTimeout } from "../validate.ts";
+import { NativeClient, registerOwner } from "../native/client.ts";
+import { ProducerCore } from "./core.ts";
+import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./encode.ts";
 
-export type { Headers, Payload, ProducerMessage } from "./producer_encode.ts";
-export type { ClientConfig } from "./native/conf.ts";
+export type { Headers, Payload, ProducerMessage } from "./encode.ts";
+export type { ClientConfig } from "../native/conf.ts";
 
 /**
  * What a delivered message got from the broker.

@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { ADMIN_EVENT, ISOLATION_LEVELS, OFFSET_SPEC, type Ptr, TOPIC_PARTITION } from "../ffi/mod.ts";
-import { ErrorCode, KafkaError, kafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
+import { ADMIN_EVENT, ISOLATION_LEVELS, OFFSET_SPEC, type Ptr, TOPIC_PARTITION } from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError, kafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
 import {
   type AdminCallOptions,
   checkArray,
@@ -37,10 +37,10 @@ import {
   pointerArray,
   takeError,
   timeout,
-} from "./admin_read.ts";
-import { checkTopic } from "./producer_encode.ts";
-import { backend, rd } from "./native/lib.ts";
-import { destroyList, fromList, toList, type TopicPartition, tpKey, tpLabel } from "./native/tplist.ts";
+} from "./read.ts";
+import { checkTopic } from "../producer/encode.ts";
+import { backend, rd } from "../native/lib.ts";
+import { destroyList, fromList, toList, type TopicPartition, tpKey, tpLabel } from "../native/tplist.ts";
 
 /**
  * Which offset to look up: the first, the next to be written, the one of the

@@ -4,7 +4,7 @@
  *
  * librdkafka's Admin API answers every request with an event on a queue, which
  * fits the core: requests go out at once, results wake the JS thread through the
- * client's pipe (see `admin_core.ts`). The one classic call that waits,
+ * client's pipe (see `core.ts`). The one classic call that waits,
  * `rd_kafka_metadata`, runs off the JS thread. Calls whose C function the loaded
  * librdkafka lacks reject with a {@link LibraryLoadError} naming the version they
  * need, or use an honest fallback where there is one (metadata for `describeTopics`
@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { EVENT, RD_KAFKA_PRODUCER } from "../ffi/mod.ts";
-import { type ClientEvents, Emitter } from "./events.ts";
-import { AdminCore, adminSink } from "./admin_core.ts";
-import type { AdminCallOptions } from "./admin_read.ts";
+import { EVENT, RD_KAFKA_PRODUCER } from "../../ffi/mod.ts";
+import { type ClientEvents, Emitter } from "../events.ts";
+import { AdminCore, adminSink } from "./core.ts";
+import type { AdminCallOptions } from "./read.ts";
 import {
   type ClusterDescription,
   type ClusterMetadata,
@@ -24,7 +24,7 @@ import {
   listTopics,
   metadata,
   type MetadataOptions,
-} from "./admin_cluster.ts";
+} from "./cluster.ts";
 import {
   type CreateOptions,
   createPartitions,
@@ -36,7 +36,7 @@ import {
   type NewTopic,
   type TopicDescription,
   type TopicResult,
-} from "./admin_topics.ts";
+} from "./topics.ts";
 import {
   alterConfigs,
   type AlterConfigsOptions,
@@ -47,7 +47,7 @@ import {
   describeConfigs,
   incrementalAlterConfigs,
   type IncrementalAlterConfigsResource,
-} from "./admin_configs.ts";
+} from "./configs.ts";
 import {
   alterGroupOffsets,
   deleteGroupOffsets,
@@ -62,7 +62,7 @@ import {
   listGroups,
   type ListGroupsOptions,
   type ListGroupsResult,
-} from "./admin_groups.ts";
+} from "./groups.ts";
 import {
   deleteRecords,
   type DeleteRecordsRequest,
@@ -71,7 +71,7 @@ import {
   type ListOffsetsOptions,
   type ListOffsetsRequest,
   type ListOffsetsResult,
-} from "./admin_offsets.ts";
+} from "./offsets.ts";
 import {
   type AclBinding,
   type AclBindingFilter,
@@ -81,18 +81,18 @@ import {
   type DeleteAclsResult,
   describeAcls,
   type NewAclBinding,
-} from "./admin_acls.ts";
+} from "./acls.ts";
 import {
   type AlterScramResult,
   alterUserScramCredentials,
   describeUserScramCredentials,
   type ScramCredentialAlteration,
   type UserScramCredentials,
-} from "./admin_scram.ts";
-import { checkConfig, type ClientConfig, has } from "./native/conf.ts";
-import { closeTimeout } from "./validate.ts";
-import { clientOf, NativeClient } from "./native/client.ts";
-import type { TopicPartition } from "./native/tplist.ts";
+} from "./scram.ts";
+import { checkConfig, type ClientConfig, has } from "../native/conf.ts";
+import { closeTimeout } from "../validate.ts";
+import { clientOf, NativeClient } from "../native/client.ts";
+import type { TopicPartition } from "../native/tplist.ts";
 
 /** Options of this library for {@link AdminClient} (not librdkafka properties). @example `new AdminClient(config, { drainBudget: 500 })` */
 export interface AdminClientOptions {

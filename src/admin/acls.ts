@@ -20,9 +20,9 @@
  *
  * @module
  */
-import { ACL_OPERATIONS, ACL_PERMISSIONS, ADMIN_EVENT, PATTERN_TYPES, type Ptr, RESOURCE_TYPES } from "../ffi/mod.ts";
-import { ErrorCode, KafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
+import { ACL_OPERATIONS, ACL_PERMISSIONS, ADMIN_EVENT, PATTERN_TYPES, type Ptr, RESOURCE_TYPES } from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
 import {
   type AdminCallOptions,
   checkArray,
@@ -35,8 +35,8 @@ import {
   pointerArray,
   str,
   timeout,
-} from "./admin_read.ts";
-import { backend, cbufText, cstr, rd } from "./native/lib.ts";
+} from "./read.ts";
+import { backend, cbufText, cstr, rd } from "../native/lib.ts";
 
 /**
  * One ACL: who (`principal`, `host`) may or may not (`permission`) do what

@@ -13,13 +13,13 @@
  *
  * @module
  */
-import { ADMIN_OP_ANY, type Ptr } from "../ffi/mod.ts";
-import { ClosedError, ErrorCode, KafkaError, kafkaError } from "./errors.ts";
-import type { BackgroundCall } from "./native/background.ts";
-import { CLOSE_MARGIN_MS, type EventSink, type NativeClient, type QueueHandler } from "./native/client.ts";
-import { after } from "./validate.ts";
-import { clampMs } from "./admin_read.ts";
-import { backend, cbufText, rd } from "./native/lib.ts";
+import { ADMIN_OP_ANY, type Ptr } from "../../ffi/mod.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError } from "../errors.ts";
+import type { BackgroundCall } from "../native/background.ts";
+import { CLOSE_MARGIN_MS, type EventSink, type NativeClient, type QueueHandler } from "../native/client.ts";
+import { after } from "../validate.ts";
+import { clampMs } from "./read.ts";
+import { backend, cbufText, rd } from "../native/lib.ts";
 
 /**
  * One admin request: how to send it and how to read its answer.

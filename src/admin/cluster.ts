@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { METADATA, METADATA_BROKER, METADATA_PARTITION, METADATA_TOPIC, type Ptr } from "../ffi/mod.ts";
-import { ErrorCode, KafkaError, kafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
+import { METADATA, METADATA_BROKER, METADATA_PARTITION, METADATA_TOPIC, type Ptr } from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError, kafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
 import {
   type AdminCallOptions,
   type BrokerNode,
@@ -28,10 +28,10 @@ import {
   readCount,
   str,
   timeout,
-} from "./admin_read.ts";
-import { backend, offHeap, rd } from "./native/lib.ts";
-import type { TopicDescription } from "./admin_topics.ts";
-import { ACL_OPERATIONS, ADMIN_EVENT } from "../ffi/constants_admin.ts";
+} from "./read.ts";
+import { backend, offHeap, rd } from "../native/lib.ts";
+import type { TopicDescription } from "./topics.ts";
+import { ACL_OPERATIONS, ADMIN_EVENT } from "../../ffi/constants_admin.ts";
 
 /**
  * One partition as metadata shows it: broker ids, not nodes (see `brokers`).

@@ -17,13 +17,13 @@ import {
   PURGE_F_NON_BLOCKING,
   PURGE_F_QUEUE,
   TIMESTAMP_TYPE,
-} from "../ffi/mod.ts";
-import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "./errors.ts";
-import type { EventRelay } from "./events.ts";
-import { CLOSE_MARGIN_MS, type EventSink, type NativeClient } from "./native/client.ts";
-import { after } from "./validate.ts";
-import { backend, cstr, offHeap, rd } from "./native/lib.ts";
-import { BATCH_FLAGS, Encoder, type Outgoing, type Payload } from "./producer_encode.ts";
+} from "../../ffi/mod.ts";
+import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "../errors.ts";
+import type { EventRelay } from "../events.ts";
+import { CLOSE_MARGIN_MS, type EventSink, type NativeClient } from "../native/client.ts";
+import { after } from "../validate.ts";
+import { backend, cstr, offHeap, rd } from "../native/lib.ts";
+import { BATCH_FLAGS, Encoder, type Outgoing, type Payload } from "./encode.ts";
 import type { DeliveryReport, ProducerOptions, SendResult } from "./producer.ts";
 
 /**

@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { ADMIN_EVENT, type Ptr, SCRAM_MECHANISMS } from "../ffi/mod.ts";
-import { ErrorCode, KafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
+import { ADMIN_EVENT, type Ptr, SCRAM_MECHANISMS } from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
 import {
   type AdminCallOptions,
   checkArray,
@@ -31,8 +31,8 @@ import {
   pointerArray,
   str,
   timeout,
-} from "./admin_read.ts";
-import { backend, cstr, offHeap, rd } from "./native/lib.ts";
+} from "./read.ts";
+import { backend, cstr, offHeap, rd } from "../native/lib.ts";
 
 /** A SCRAM mechanism Kafka knows. @example `"SCRAM-SHA-512"` */
 export type ScramMechanism = "SCRAM-SHA-256" | "SCRAM-SHA-512";

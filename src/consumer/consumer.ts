@@ -10,14 +10,14 @@
  *
  * @module
  */
-import { EVENT, OFFSET, RD_KAFKA_CONSUMER } from "../ffi/mod.ts";
-import { ClosedError, ConfigError, type KafkaError, kafkaError } from "./errors.ts";
-import { Emitter } from "./events.ts";
-import { ConsumerCore, offsetOrUndefined } from "./consumer_core.ts";
+import { EVENT, OFFSET, RD_KAFKA_CONSUMER } from "../../ffi/mod.ts";
+import { ClosedError, ConfigError, type KafkaError, kafkaError } from "../errors.ts";
+import { Emitter } from "../events.ts";
+import { ConsumerCore, offsetOrUndefined } from "./core.ts";
 import type { Message } from "./message.ts";
-import { checkConfig, type ClientConfig, has } from "./native/conf.ts";
-import { NativeClient, registerOwner } from "./native/client.ts";
-import { checkOptions as checkCallOptions, checkSignal, checkTimeout, closeTimeout, show } from "./validate.ts";
+import { checkConfig, type ClientConfig, has } from "../native/conf.ts";
+import { NativeClient, registerOwner } from "../native/client.ts";
+import { checkOptions as checkCallOptions, checkSignal, checkTimeout, closeTimeout, show } from "../validate.ts";
 import {
   cachedHigh,
   checkAssignment,
@@ -32,8 +32,8 @@ import {
   readTimeout,
   subscription,
   watermarks,
-} from "./consumer_ops.ts";
-import { backend, cstr, type Ptr, rd } from "./native/lib.ts";
+} from "./ops.ts";
+import { backend, cstr, type Ptr, rd } from "../native/lib.ts";
 import {
   destroyList,
   fromList,
@@ -41,12 +41,12 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
   tpKey,
-} from "./native/tplist.ts";
+} from "../native/tplist.ts";
 
-export type { PartitionEof, RebalanceEvent } from "./consumer_core.ts";
-import type { RebalanceEvent } from "./consumer_core.ts";
-export type { ConsumerEvents, ConsumerOptions, ReadOptions } from "./consumer_ops.ts";
-export type { TopicPartition, TopicPartitionOffset } from "./native/tplist.ts";
+export type { PartitionEof, RebalanceEvent } from "./core.ts";
+import type { RebalanceEvent } from "./core.ts";
+export type { ConsumerEvents, ConsumerOptions, ReadOptions } from "./ops.ts";
+export type { TopicPartition, TopicPartitionOffset } from "../native/tplist.ts";
 
 /**
  * librdkafka stops fetching a partition for a fixed second once its prefetch

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { MESSAGE, MSG_F_COPY, MSG_F_PARTITION, PARTITION_UA, type Ptr, VTYPE, VU } from "../ffi/mod.ts";
-import { ErrorCode, KafkaError } from "./errors.ts";
-import { backend } from "./native/lib.ts";
+import { MESSAGE, MSG_F_COPY, MSG_F_PARTITION, PARTITION_UA, type Ptr, VTYPE, VU } from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError } from "../errors.ts";
+import { backend } from "../native/lib.ts";
 
 /** A message body or key: bytes, text (sent as UTF-8), or `null`. @example `const v: Payload = new Uint8Array([1])` */
 export type Payload = Uint8Array | string | null;
@@ -58,7 +58,7 @@ export interface Outgoing {
   headers: Array<readonly [string, Payload]> | undefined;
   timestamp: number | undefined;
   // The producer core's bookkeeping for this message, carried on the same object
-  // so that a send allocates one object, not two (see `Target` in producer_core.ts).
+  // so that a send allocates one object, not two (see `Target` in core.ts).
   /** The `msg_opaque` id once handed to librdkafka (0 before). */
   id: number;
   /** When a message still in the backlog gives up waiting for room (ms since epoch). */

@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { ADMIN_EVENT, type Ptr } from "../ffi/mod.ts";
-import type { KafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
-import { authorizedOps, controllerlessMetadata, describeTopicsFromMetadata, operations } from "./admin_cluster.ts";
+import { ADMIN_EVENT, type Ptr } from "../../ffi/mod.ts";
+import type { KafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
+import { authorizedOps, controllerlessMetadata, describeTopicsFromMetadata, operations } from "./cluster.ts";
 import {
   type AdminCallOptions,
   type BrokerNode,
@@ -29,9 +29,9 @@ import {
   pointerArray,
   str,
   timeout,
-} from "./admin_read.ts";
-import { checkTopic } from "./producer_encode.ts";
-import { backend, cbufText, cstr, rd } from "./native/lib.ts";
+} from "./read.ts";
+import { checkTopic } from "../producer/encode.ts";
+import { backend, cbufText, cstr, rd } from "../native/lib.ts";
 
 /**
  * A topic to create.

@@ -12,9 +12,9 @@
  *
  * @module
  */
-import { ADMIN_EVENT, GROUP_STATES, GROUP_TYPES, type Ptr } from "../ffi/mod.ts";
-import { ErrorCode, KafkaError } from "./errors.ts";
-import type { AdminCore } from "./admin_core.ts";
+import { ADMIN_EVENT, GROUP_STATES, GROUP_TYPES, type Ptr } from "../../ffi/mod.ts";
+import { ErrorCode, KafkaError } from "../errors.ts";
+import type { AdminCore } from "./core.ts";
 import {
   type AdminCallOptions,
   type BrokerNode,
@@ -32,10 +32,10 @@ import {
   str,
   takeError,
   timeout,
-} from "./admin_read.ts";
-import { authorizedOps, onMockCluster, operations } from "./admin_cluster.ts";
-import { checkTopicPartition, unique } from "./admin_offsets.ts";
-import { backend, cstr, rd } from "./native/lib.ts";
+} from "./read.ts";
+import { authorizedOps, onMockCluster, operations } from "./cluster.ts";
+import { checkTopicPartition, unique } from "./offsets.ts";
+import { backend, cstr, rd } from "../native/lib.ts";
 import {
   destroyList,
   fromList,
@@ -43,7 +43,7 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
   tpKey,
-} from "./native/tplist.ts";
+} from "../native/tplist.ts";
 
 /** One group of {@link AdminClient.listGroups}. @example `groups.filter((g) => g.state === "Empty")` */
 export interface GroupListing {

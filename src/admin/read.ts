@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { checkTimeout } from "./validate.ts";
+import { checkTimeout } from "../validate.ts";
 import {
   hasSymbol,
   library,
@@ -17,9 +17,9 @@ import {
   type Ptr,
   type SymbolName,
   SYMBOLS,
-} from "../ffi/mod.ts";
-import { KafkaError, kafkaError } from "./errors.ts";
-import { backend, cstr, offHeap, rd } from "./native/lib.ts";
+} from "../../ffi/mod.ts";
+import { KafkaError, kafkaError } from "../errors.ts";
+import { backend, cstr, offHeap, rd } from "../native/lib.ts";
 
 /**
  * A broker as admin results and metadata describe it.

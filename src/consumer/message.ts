@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { ClosedError } from "./errors.ts";
-import { addHeldBytes } from "./native/limits.ts";
-import { type Ptr, rd } from "./native/lib.ts";
+import { ClosedError } from "../errors.ts";
+import { addHeldBytes } from "../native/limits.ts";
+import { type Ptr, rd } from "../native/lib.ts";
 
 /** How a message's `timestamp` was set. @example `if (m.timestampType === "LogAppendTime") …` */
 export type TimestampType = "CreateTime" | "LogAppendTime" | "NotAvailable";
