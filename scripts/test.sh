@@ -66,9 +66,12 @@ count() { # $1 = output file, $2 = runtime
   echo "${p:-0} ${f:-0}"
 }
 
-echo "--- static checks (deno check, deno lint)"
-if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/gateway/*.ts bench/harness/*.ts bench/workers/*.ts bench/soak/*.ts test/*.ts test/helpers/*.ts test/fuzz/*.ts; then
+echo "--- static checks (deno check, deno lint, the layout: no import circle, the layer rule of src/README.md)"
+if ! $DENO check src/mod.ts ffi/deno.ts examples/*.ts examples/gateway/*.ts bench/*.ts bench/gateway/*.ts bench/harness/*.ts bench/workers/*.ts bench/soak/*.ts scripts/*.ts test/*.ts test/helpers/*.ts test/fuzz/*.ts; then
   failed=$((failed + 1)); failures+=("deno check")
+fi
+if ! $DENO run --allow-read scripts/check_layout.ts; then
+  failed=$((failed + 1)); failures+=("layout check")
 fi
 if ! $DENO lint >/dev/null 2>&1; then
   $DENO lint 2>&1 | tail -20; failed=$((failed + 1)); failures+=("deno lint")

@@ -15,8 +15,7 @@ import { runInBackground } from "./native/background.ts";
 import { buildConf } from "./native/conf.ts";
 import { backend, cbufText, cstr, rd } from "./native/lib.ts";
 import { acquireClient, releaseClient } from "./native/limits.ts";
-import { checkTopic } from "./producer/encode.ts";
-import { checkInt, checkOptions, MAX_TIMEOUT_MS, show } from "./validate.ts";
+import { checkInt, checkOptions, checkTopic, MAX_TIMEOUT_MS, show } from "./validate.ts";
 
 /** Options of {@link MockCluster.create}. @example `await MockCluster.create({ brokers: 3 })` */
 export interface MockClusterOptions {

@@ -51,18 +51,12 @@ export type {
   ClusterMetadata,
   DescribeClusterOptions,
   MetadataOptions,
+  PartitionInfo,
   PartitionMetadata,
+  TopicDescription,
   TopicMetadata,
 } from "./admin/cluster.ts";
-export type {
-  CreateOptions,
-  DescribeTopicsOptions,
-  NewPartitions,
-  NewTopic,
-  PartitionInfo,
-  TopicDescription,
-  TopicResult,
-} from "./admin/topics.ts";
+export type { CreateOptions, DescribeTopicsOptions, NewPartitions, NewTopic, TopicResult } from "./admin/topics.ts";
 export type {
   AlterConfigOp,
   AlterConfigsOptions,

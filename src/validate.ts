@@ -17,10 +17,13 @@
  *   integer, a `RangeError` when it is out of range (MockCluster's arguments: a
  *   `TypeError`, as they always were);
  * - an options argument is `undefined` or a plain object (`TypeError`);
- * - a signal is `undefined` or an `AbortSignal`-like object (`TypeError`).
+ * - a signal is `undefined` or an `AbortSignal`-like object (`TypeError`);
+ * - a topic name is what Kafka accepts: 1 to 249 of `[a-zA-Z0-9._-]`, not `.` or
+ *   `..` (a `KafkaError` `TOPIC_EXCEPTION`, as the broker would answer).
  *
  * @module
  */
+import { ErrorCode, KafkaError } from "./errors.ts";
 
 /** The longest finite timeout: librdkafka's `int timeout_ms` and the runtimes' timers stop here. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -140,4 +143,61 @@ export function after(ms: number, fn: () => void): () => void {
   if (ms === Infinity) return () => {};
   const timer = setTimeout(fn, ms);
   return () => clearTimeout(timer);
+}
+
+const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * How a value of the wrong type is named in a `TypeError` about a message field.
+ *
+ * @example
+ * ```ts
+ * describeType(new ArrayBuffer(1)); // "an ArrayBuffer (wrap it: new Uint8Array(buf))"
+ * ```
+ */
+export function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof ArrayBuffer) return "an ArrayBuffer (wrap it: new Uint8Array(buf))";
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === "object" ? `an object (${v.constructor?.name ?? "Object"})` : `a ${typeof v}`;
+}
+
+/**
+ * Checks the topic name the way Kafka does, naming the topic in the error.
+ *
+ * @example
+ * ```ts
+ * checkTopic("orders", "message.topic"); // ok
+ * ```
+ */
+export function checkTopic(topic: unknown, field: string): string {
+  if (typeof topic !== "string") throw new TypeError(`${field} must be a string, got ${describeType(topic)}`);
+  if (validTopics.has(topic)) return topic;
+  if (!TOPIC_RE.test(topic) || topic === "." || topic === "..") {
+    throw new KafkaError(
+      ErrorCode.TOPIC_EXCEPTION,
+      `invalid topic name ${JSON.stringify(topic.length > 300 ? topic.slice(0, 300) + "…" : topic)} (${field}): ` +
+        "a topic name is 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', and not '.' or '..'",
+      { retriable: false },
+    );
+  }
+  if (validTopics.size >= 4096) validTopics.clear();
+  validTopics.add(topic);
+  return topic;
+}
+/** Names already checked: most producers write to a handful of topics. */
+const validTopics = new Set<string>();
+
+/**
+ * True for a topic name {@link checkTopic} has already accepted: the hot send path
+ * asks this first, so that it builds no field label for a name it has seen.
+ *
+ * @example
+ * ```ts
+ * const topic = isCheckedTopic(t) ? t : checkTopic(t, "messages[3].topic");
+ * ```
+ */
+export function isCheckedTopic(topic: unknown): topic is string {
+  return typeof topic === "string" && validTopics.has(topic);
 }

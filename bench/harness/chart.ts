@@ -7,7 +7,7 @@
  * @module
  */
 import type { Client } from "./clients.ts";
-import { type Cell, cellName, type Run, summarise } from "./report.ts";
+import { type Cell, cellName, type Run, summarise } from "./summary.ts";
 
 const COLOURS = [
   "#555555",

@@ -26,7 +26,8 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import process from "node:process";
 import { type Client, listClients, type Result, runWorker, type Spec } from "./clients.ts";
 import { jsFiller, kafkaTier, mockTier, type Tier } from "./tiers.ts";
-import { type Cell, type Run, writeReport } from "./report.ts";
+import { writeReport } from "./report.ts";
+import type { Cell, Run } from "./summary.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const args = process.argv.slice(2);

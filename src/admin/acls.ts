@@ -20,7 +20,14 @@
  *
  * @module
  */
-import { ACL_OPERATIONS, ACL_PERMISSIONS, ADMIN_EVENT, PATTERN_TYPES, type Ptr, RESOURCE_TYPES } from "../../ffi/mod.ts";
+import {
+  ACL_OPERATIONS,
+  ACL_PERMISSIONS,
+  ADMIN_EVENT,
+  PATTERN_TYPES,
+  type Ptr,
+  RESOURCE_TYPES,
+} from "../../ffi/mod.ts";
 import { ErrorCode, KafkaError } from "../errors.ts";
 import type { AdminCore } from "./core.ts";
 import {

@@ -24,6 +24,7 @@ import {
   listTopics,
   metadata,
   type MetadataOptions,
+  type TopicDescription,
 } from "./cluster.ts";
 import {
   type CreateOptions,
@@ -34,7 +35,6 @@ import {
   type DescribeTopicsOptions,
   type NewPartitions,
   type NewTopic,
-  type TopicDescription,
   type TopicResult,
 } from "./topics.ts";
 import {

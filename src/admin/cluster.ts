@@ -30,7 +30,6 @@ import {
   timeout,
 } from "./read.ts";
 import { backend, offHeap, rd } from "../native/lib.ts";
-import type { TopicDescription } from "./topics.ts";
 import { ACL_OPERATIONS, ADMIN_EVENT } from "../../ffi/constants_admin.ts";
 
 /**
@@ -100,6 +99,36 @@ export interface ClusterDescription {
 export interface DescribeClusterOptions extends AdminCallOptions {
   /** Ask which operations this principal may perform (librdkafka ≥ 2.3.0). */
   includeAuthorizedOperations?: boolean;
+}
+
+/**
+ * One topic as {@link AdminClient.describeTopics} reports it.
+ *
+ * @example
+ * ```ts
+ * const [d] = await admin.describeTopics(["orders"]);
+ * console.log(d.partitions.map((p) => p.leader?.id));
+ * ```
+ */
+export interface TopicDescription {
+  name: string;
+  /** e.g. `UNKNOWN_TOPIC_OR_PART`; the other fields are then empty. */
+  error?: KafkaError;
+  /** The topic id (base64), with librdkafka ≥ 2.3.0. */
+  topicId?: string;
+  /** With librdkafka ≥ 2.3.0. */
+  isInternal?: boolean;
+  partitions: PartitionInfo[];
+  /** With `includeAuthorizedOperations` (librdkafka ≥ 2.3.0). */
+  authorizedOperations?: string[];
+}
+
+/** One partition of a {@link TopicDescription}. @example `p.isr.length < p.replicas.length // under-replicated` */
+export interface PartitionInfo {
+  partition: number;
+  leader: BrokerNode | null;
+  replicas: BrokerNode[];
+  isr: BrokerNode[];
 }
 
 /** Topics Kafka itself keeps; `listTopics()` leaves them out unless asked. */

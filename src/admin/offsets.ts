@@ -38,7 +38,7 @@ import {
   takeError,
   timeout,
 } from "./read.ts";
-import { checkTopic } from "../producer/encode.ts";
+import { checkTopic } from "../validate.ts";
 import { backend, rd } from "../native/lib.ts";
 import { destroyList, fromList, toList, type TopicPartition, tpKey, tpLabel } from "../native/tplist.ts";
 

@@ -11,10 +11,15 @@
 import { ADMIN_EVENT, type Ptr } from "../../ffi/mod.ts";
 import type { KafkaError } from "../errors.ts";
 import type { AdminCore } from "./core.ts";
-import { authorizedOps, controllerlessMetadata, describeTopicsFromMetadata, operations } from "./cluster.ts";
+import {
+  authorizedOps,
+  controllerlessMetadata,
+  describeTopicsFromMetadata,
+  operations,
+  type TopicDescription,
+} from "./cluster.ts";
 import {
   type AdminCallOptions,
-  type BrokerNode,
   checkArray,
   checkInt,
   checkObject,
@@ -30,7 +35,7 @@ import {
   str,
   timeout,
 } from "./read.ts";
-import { checkTopic } from "../producer/encode.ts";
+import { checkTopic } from "../validate.ts";
 import { backend, cbufText, cstr, rd } from "../native/lib.ts";
 
 /**
@@ -79,36 +84,6 @@ export interface NewPartitions {
   totalCount: number;
   /** Broker ids for each new partition. */
   assignment?: readonly (readonly number[])[];
-}
-
-/**
- * One topic as {@link AdminClient.describeTopics} reports it.
- *
- * @example
- * ```ts
- * const [d] = await admin.describeTopics(["orders"]);
- * console.log(d.partitions.map((p) => p.leader?.id));
- * ```
- */
-export interface TopicDescription {
-  name: string;
-  /** e.g. `UNKNOWN_TOPIC_OR_PART`; the other fields are then empty. */
-  error?: KafkaError;
-  /** The topic id (base64), with librdkafka ≥ 2.3.0. */
-  topicId?: string;
-  /** With librdkafka ≥ 2.3.0. */
-  isInternal?: boolean;
-  partitions: PartitionInfo[];
-  /** With `includeAuthorizedOperations` (librdkafka ≥ 2.3.0). */
-  authorizedOperations?: string[];
-}
-
-/** One partition of a {@link TopicDescription}. @example `p.isr.length < p.replicas.length // under-replicated` */
-export interface PartitionInfo {
-  partition: number;
-  leader: BrokerNode | null;
-  replicas: BrokerNode[];
-  isr: BrokerNode[];
 }
 
 /** Options of {@link AdminClient.describeTopics}. @example `{ includeAuthorizedOperations: true }` */

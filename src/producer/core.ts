@@ -24,7 +24,7 @@ import { CLOSE_MARGIN_MS, type EventSink, type NativeClient } from "../native/cl
 import { after } from "../validate.ts";
 import { backend, cstr, offHeap, rd } from "../native/lib.ts";
 import { BATCH_FLAGS, Encoder, type Outgoing, type Payload } from "./encode.ts";
-import type { DeliveryReport, ProducerOptions, SendResult } from "./producer.ts";
+import type { DeliveryReport, ProducerOptions, SendResult } from "./types.ts";
 
 /**
  * One message on its way: what to send (the validated message itself), and where

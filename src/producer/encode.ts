@@ -11,8 +11,8 @@
  * @module
  */
 import { MESSAGE, MSG_F_COPY, MSG_F_PARTITION, PARTITION_UA, type Ptr, VTYPE, VU } from "../../ffi/mod.ts";
-import { ErrorCode, KafkaError } from "../errors.ts";
 import { backend } from "../native/lib.ts";
+import { checkTopic, describeType, isCheckedTopic } from "../validate.ts";
 
 /** A message body or key: bytes, text (sent as UTF-8), or `null`. @example `const v: Payload = new Uint8Array([1])` */
 export type Payload = Uint8Array | string | null;
@@ -69,46 +69,10 @@ export interface Outgoing {
   index: number;
 }
 
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
-
-function describeType(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (v instanceof ArrayBuffer) return "an ArrayBuffer (wrap it: new Uint8Array(buf))";
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  return typeof v === "object" ? `an object (${v.constructor?.name ?? "Object"})` : `a ${typeof v}`;
-}
-
 function checkPayload(v: unknown, field: string): Payload {
   if (v === null || typeof v === "string" || v instanceof Uint8Array) return v;
   throw new TypeError(`${field} must be a Uint8Array, a string or null, got ${describeType(v)}`);
 }
-
-/**
- * Checks the topic name the way Kafka does, naming the topic in the error.
- *
- * @example
- * ```ts
- * checkTopic("orders", "message.topic"); // ok
- * ```
- */
-export function checkTopic(topic: unknown, field: string): string {
-  if (typeof topic !== "string") throw new TypeError(`${field} must be a string, got ${describeType(topic)}`);
-  if (validTopics.has(topic)) return topic;
-  if (!TOPIC_RE.test(topic) || topic === "." || topic === "..") {
-    throw new KafkaError(
-      ErrorCode.TOPIC_EXCEPTION,
-      `invalid topic name ${JSON.stringify(topic.length > 300 ? topic.slice(0, 300) + "…" : topic)} (${field}): ` +
-        "a topic name is 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', and not '.' or '..'",
-      { retriable: false },
-    );
-  }
-  if (validTopics.size >= 4096) validTopics.clear();
-  validTopics.add(topic);
-  return topic;
-}
-/** Names already checked: most producers write to a handful of topics. */
-const validTopics = new Set<string>();
 
 /**
  * Validates one message; errors name the field (`messages[3].value`).
@@ -133,7 +97,7 @@ export function normalizeAt(msg: ProducerMessage, prefix: string, index: number)
     throw new TypeError(`${at} must be an object, got ${describeType(msg)}`);
   }
   const t = msg.topic;
-  const topic = typeof t === "string" && validTopics.has(t) ? t : checkTopic(t, `${label(prefix, index)}.topic`);
+  const topic = isCheckedTopic(t) ? t : checkTopic(t, `${label(prefix, index)}.topic`);
   if (!("value" in msg)) {
     throw new TypeError(`${label(prefix, index)}.value is missing (use null for a message without a value)`);
   }

@@ -12,10 +12,58 @@
  * @module
  */
 import { type DeliveryReport, KafkaError, type Message, OFFSET } from "../../src/mod.ts";
-import { type ProducerInfo, showErr, STATS_MS, type World } from "./model.ts";
+import { showErr } from "./errkind.ts";
+
+/**
+ * What the ledger needs of the fuzzer's world (model.ts's `World` is one): an
+ * interface here, so that the world, which owns a ledger, and the ledger do not
+ * import each other.
+ *
+ * @example
+ * ```ts
+ * const ledger = new Ledger(world);
+ * ```
+ */
+export interface LedgerHost {
+  readonly seed: number;
+  /** When the fuzzer injected request errors (their retries may write twice). */
+  readonly injectedAt: number[];
+  /** When a broker went down or its round-trip time changed. */
+  readonly disturbedAt: number[];
+  /** Records a broken invariant. */
+  violate(text: string): void;
+}
 
 /** A header as expected back: name and bytes (null: no value). @example `const h: ExpectedHeader = ["trace", bytes]` */
 export type ExpectedHeader = readonly [string, Uint8Array | null];
+
+/** What the fuzzer chose for a producer (bounds are derived from it). @example `sendBound(rec.producer!)` */
+export interface ProducerInfo {
+  idempotent: boolean;
+  messageTimeoutMs: number;
+  backoffMaxMs: number;
+  lingerMs: number;
+  /** How long a send may wait for room before librdkafka takes it (0 in "error" mode). */
+  roomWaitMs: number;
+  /** testFatalError was called: every later call rejects with the fatal error. */
+  fatal: boolean;
+  /**
+   * When librdkafka's statistics showed trouble on the wire (a retried, timed-out or
+   * failed request, an out-of-order answer, a disconnect): a request may then have been
+   * sent twice. Statistics come every {@link STATS_MS} on idempotent producers.
+   */
+  troubleAt: number[];
+  /** When the last statistics came (-Infinity: none yet). */
+  lastStatsAt: number;
+  /**
+   * When one of its messages failed after reaching librdkafka (timed out, purged, …): an
+   * idempotent producer then bumps its epoch and sends what is unacknowledged again.
+   */
+  failedAt: number[];
+}
+
+/** Statistics interval of idempotent producers, whose retries the read-back must know about. */
+export const STATS_MS = 100;
 
 /** One message the fuzzer tried to send. @example `const s: Sent = w.ledger.sent.get(7)!` */
 export interface Sent {
@@ -94,7 +142,7 @@ export function bytesOf(p: string | Uint8Array | null | undefined): Uint8Array |
  * ```
  */
 export class Ledger {
-  readonly #w: World;
+  readonly #w: LedgerHost;
   readonly sent = new Map<number, Sent>();
   #nextId = 1;
   /** topic/partition/offset → message id, from reports and from reads. */
@@ -112,7 +160,7 @@ export class Ledger {
   /** Delivery reports with offset -1001: acknowledged implicitly by a later sequence (see settle). */
   implicitAcks = 0;
 
-  constructor(w: World) {
+  constructor(w: LedgerHost) {
     this.#w = w;
   }
 
@@ -344,7 +392,7 @@ export class Ledger {
 const INJECTED_MS = 5_000;
 
 /** Whether produce errors were injected while this message was in flight or shortly before. */
-function injected(w: World, s: Sent): boolean {
+function injected(w: LedgerHost, s: Sent): boolean {
   return w.injectedAt.some((t) => t <= s.settledAt && t + INJECTED_MS >= s.sentAt);
 }
 
@@ -355,7 +403,7 @@ function injected(w: World, s: Sent): boolean {
  * flight that no statistics covered (its producer closed), a broker went down or a
  * round trip changed since the last statistics.
  */
-function retried(w: World, s: Sent): "" | "no statistics" | "trouble" | "disturbed" | "epoch bump" {
+function retried(w: LedgerHost, s: Sent): "" | "no statistics" | "trouble" | "disturbed" | "epoch bump" {
   const info = s.info;
   if (!info) return "no statistics";
   // Statistics and reports reach JS through the same queue, a drain or two apart: allow a few intervals.

@@ -10,72 +10,15 @@
  * @module
  */
 import { writeSync } from "node:fs";
-import { ClosedError, ConfigError, KafkaError, LimitError, type Message, type MockCluster } from "../../src/mod.ts";
-import { Ledger } from "./ledger.ts";
+import type { Message, MockCluster } from "../../src/mod.ts";
+import { Ledger, type ProducerInfo } from "./ledger.ts";
+import { type ErrKind, errKind, showErr } from "./errkind.ts";
 
-/** How an error is classified by the invariants. @example `const allowed: ErrKind[] = ["KafkaError", "ClosedError"]` */
-export type ErrKind =
-  | "KafkaError"
-  | "ClosedError"
-  | "LimitError"
-  | "ConfigError"
-  | "TypeError"
-  | "RangeError"
-  | "Abort"
-  | "Other";
-
-/** The class of a thrown or rejected value, as the contract names them. @example `errKind(new TypeError()) === "TypeError"` */
-export function errKind(e: unknown): ErrKind {
-  if (e instanceof KafkaError) return "KafkaError";
-  if (e instanceof ClosedError) return "ClosedError";
-  if (e instanceof LimitError) return "LimitError";
-  if (e instanceof ConfigError) return "ConfigError";
-  if (e instanceof RangeError) return "RangeError";
-  if (e instanceof TypeError) return "TypeError";
-  if (e instanceof Error && (e.name === "AbortError" || e.name === "TimeoutError" || e.message === "fz-abort")) {
-    return "Abort";
-  }
-  return "Other";
-}
-
-/** One line for an error: its class, Kafka name and the start of its message. @example `showErr(e)` */
-export function showErr(e: unknown): string {
-  const kind = errKind(e);
-  if (!(e instanceof Error)) return `${kind}(${String(e)})`;
-  const text = e.message.length > 140 ? `${e.message.slice(0, 140)}…` : e.message;
-  return kind === "KafkaError" ? `KafkaError ${e.name}: ${text}` : `${kind} ${e.name}: ${text}`;
-}
+export { type ErrKind, errKind, showErr } from "./errkind.ts";
+export { type ProducerInfo, STATS_MS } from "./ledger.ts";
 
 /** A client's life as the fuzzer decided it. @example `if (rec.life === "closing") …` */
 export type Life = "open" | "closing" | "dropped";
-
-/** What the fuzzer chose for a producer (bounds are derived from it). @example `sendBound(rec.producer!)` */
-export interface ProducerInfo {
-  idempotent: boolean;
-  messageTimeoutMs: number;
-  backoffMaxMs: number;
-  lingerMs: number;
-  /** How long a send may wait for room before librdkafka takes it (0 in "error" mode). */
-  roomWaitMs: number;
-  /** testFatalError was called: every later call rejects with the fatal error. */
-  fatal: boolean;
-  /**
-   * When librdkafka's statistics showed trouble on the wire (a retried, timed-out or
-   * failed request, an out-of-order answer, a disconnect): a request may then have been
-   * sent twice. Statistics come every {@link STATS_MS} on idempotent producers.
-   */
-  troubleAt: number[];
-  /** When the last statistics came (-Infinity: none yet). */
-  lastStatsAt: number;
-  /**
-   * When one of its messages failed after reaching librdkafka (timed out, purged, …): an
-   * idempotent producer then bumps its epoch and sends what is unacknowledged again.
-   */
-  failedAt: number[];
-}
-
-/** Statistics interval of idempotent producers, whose retries the read-back must know about. */
-export const STATS_MS = 100;
 
 /** What the fuzzer chose for a consumer. @example `if (rec.consumer!.groupId) …` */
 export interface ConsumerInfo {
