@@ -300,6 +300,38 @@ export const SYMBOLS = {
   rd_kafka_outq_len: s(["ptr" /* rd_kafka_t *rk */], "i32"),
   rd_kafka_poll_set_consumer: s(["ptr" /* rd_kafka_t *rk */], "i32"),
 
+  // --- transactions (rdkafka.h: consumer group metadata, transactional producer API) ---
+  // Every transactional call waits (begin_transaction too: it hands an op to librdkafka's
+  // main thread and waits for its answer), so each runs off the JS thread.
+  rd_kafka_consumer_group_metadata: s(["ptr" /* rd_kafka_t *rk */], "ptr"), // rd_kafka_consumer_group_metadata_t *
+  rd_kafka_consumer_group_metadata_destroy: s(["ptr" /* rd_kafka_consumer_group_metadata_t * */], "void"),
+  rd_kafka_init_transactions: s(
+    ["ptr", /* rd_kafka_t *rk */ "i32" /* int timeout_ms */],
+    "ptr", // rd_kafka_error_t *
+    { background: true },
+  ),
+  rd_kafka_begin_transaction: s(["ptr" /* rd_kafka_t *rk */], "ptr", { background: true }), // rd_kafka_error_t *
+  rd_kafka_send_offsets_to_transaction: s(
+    [
+      "ptr", /* rd_kafka_t *rk */
+      "ptr", /* const rd_kafka_topic_partition_list_t *offsets */
+      "ptr", /* const rd_kafka_consumer_group_metadata_t *cgmetadata */
+      "i32", /* int timeout_ms */
+    ],
+    "ptr", // rd_kafka_error_t *
+    { background: true },
+  ),
+  rd_kafka_commit_transaction: s(
+    ["ptr", /* rd_kafka_t *rk */ "i32" /* int timeout_ms */],
+    "ptr", // rd_kafka_error_t *
+    { background: true },
+  ),
+  rd_kafka_abort_transaction: s(
+    ["ptr", /* rd_kafka_t *rk */ "i32" /* int timeout_ms */],
+    "ptr", // rd_kafka_error_t *
+    { background: true },
+  ),
+
   // --- events -------------------------------------------------------------
   rd_kafka_event_type: s(["ptr" /* const rd_kafka_event_t *rkev */], "i32"),
   rd_kafka_event_destroy: s(["ptr" /* rd_kafka_event_t *rkev */], "void"),

@@ -20,7 +20,11 @@ export type {
   ProducerMessage,
   ProducerOptions,
   SendResult,
+  Transaction,
+  TransactionConsumer,
+  TransactionOptions,
 } from "./producer/producer.ts";
+export type { ConsumedRecord } from "./native/tplist.ts";
 export { Consumer } from "./consumer/consumer.ts";
 export type {
   ConsumerEvents,

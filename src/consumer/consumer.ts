@@ -22,11 +22,9 @@ import {
   cachedHigh,
   checkAssignment,
   checkOptions,
-  checkPartitions,
   closeCore,
   type ConsumerEvents,
   type ConsumerOptions,
-  nextOffsets,
   offsetsForTimes,
   type ReadOptions,
   readTimeout,
@@ -35,8 +33,10 @@ import {
 } from "./ops.ts";
 import { backend, cstr, type Ptr, rd } from "../native/lib.ts";
 import {
+  checkPartitions,
   destroyList,
   fromList,
+  nextOffsets,
   toList,
   type TopicPartition,
   type TopicPartitionOffset,
@@ -107,12 +107,21 @@ export class Consumer {
   #incrementalSubscribe: boolean;
 
   /**
-   * @throws {ConfigError} for an unknown property or a value librdkafka refuses.
+   * @throws {ConfigError} for an unknown property, a value librdkafka refuses, or `transactional.id`.
    * @throws {LimitError} when `maxClients` clients are open.
    */
   constructor(config: ClientConfig, options: ConsumerOptions = {}) {
     const opts = checkOptions(options);
     checkConfig(config);
+    if (has(config, "transactional.id")) {
+      // librdkafka would only log that it ignores it: a consumer reads transactions
+      // (isolation.level), a producer writes them.
+      throw new ConfigError(
+        "transactional.id",
+        "transactional.id is a producer property: a Consumer cannot be transactional " +
+          "(commit its offsets in a transaction with producer.sendOffsetsToTransaction)",
+      );
+    }
     this.#grouped = has(config, "group.id");
     this.#readTimeout = opts.readTimeoutMs;
     this.#onRebalance = options.onRebalance;

@@ -7,12 +7,12 @@
  */
 import { ClosedError, ErrorCode, KafkaError, kafkaError } from "../errors.ts";
 import { type ConsumerCore, offsetOrUndefined } from "./core.ts";
-import type { Message } from "./message.ts";
 import { CLOSE_MARGIN_MS, type NativeClient } from "../native/client.ts";
-import { after, checkTimeout, INT32_MAX, MAX_TIMEOUT_MS, show } from "../validate.ts";
+import { after, checkTimeout, MAX_TIMEOUT_MS, show } from "../validate.ts";
 import { backend, cstr, offHeap, type Ptr, rd } from "../native/lib.ts";
 import {
   destroyList,
+  checkPartitions,
   fromList,
   toList,
   type TopicPartition,
@@ -301,38 +301,6 @@ function waitClosed(core: ConsumerCore, timeoutMs: number): Promise<boolean> {
 /** `timeoutMs` of a read, checked. @example `readTimeout({ timeoutMs: 5 }, 1000)` */
 export function readTimeout(o: ReadOptions, d: number): number {
   return checkTimeout(o.timeoutMs, "read: timeoutMs", d, true);
-}
-
-/** Throws a TypeError naming the bad element. @example `checkPartitions([{ topic: "t", partition: 0 }], "seek")` */
-export function checkPartitions(tps: readonly TopicPartition[], call: string): void {
-  if (!Array.isArray(tps)) throw new TypeError(`${call}: partitions must be an array`);
-  tps.forEach((tp, i) => {
-    if (tp === null || typeof tp !== "object" || typeof tp.topic !== "string" || tp.topic === "") {
-      throw new TypeError(`${call}: partitions[${i}].topic must be a non-empty string`);
-    }
-    if (!Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition > INT32_MAX) {
-      throw new TypeError(
-        `${call}: partitions[${i}].partition must be an integer from 0 to ${INT32_MAX}, got ${show(tp.partition)}`,
-      );
-    }
-  });
-}
-
-/** Messages become offset + 1; explicit offsets are checked. @example `nextOffsets([m], "commit")` */
-export function nextOffsets(
-  items: readonly (Message | TopicPartitionOffset)[],
-  call: string,
-): (TopicPartition & { offset: bigint })[] {
-  return items.map((it, i) => {
-    if (it && typeof it === "object" && "value" in it && "key" in it) {
-      const m = it as Message;
-      return { topic: m.topic, partition: m.partition, offset: m.offset + 1n };
-    }
-    const tp = it as TopicPartitionOffset;
-    checkPartitions([tp], `${call}: [${i}]`);
-    if (typeof tp.offset !== "bigint") throw new TypeError(`${call}: [${i}].offset must be a bigint`);
-    return { topic: tp.topic, partition: tp.partition, offset: tp.offset };
-  });
 }
 
 /** The Consumer's own options, checked, with defaults. @example `checkOptions({ copyThreshold: 0 })` */

@@ -195,6 +195,11 @@ export class NativeClient {
     this.#schedule();
   }
 
+  /** True for a consumer's handle (its queue is the consumer queue; it has a group). */
+  get isConsumer(): boolean {
+    return this.#opts.consumer === true;
+  }
+
   /** True once {@link destroy} began. */
   get closed(): boolean {
     return this.#closed;

@@ -8,6 +8,7 @@
 import { TOPIC_PARTITION, TOPIC_PARTITION_LIST } from "../../ffi/mod.ts";
 import { type KafkaError, kafkaError } from "../errors.ts";
 import { backend, cstr, type Ptr, rd } from "./lib.ts";
+import { INT32_MAX, show } from "../validate.ts";
 
 /**
  * A topic, a partition and (depending on the call) an offset, as the consumer
@@ -111,4 +112,53 @@ export function tpLabel(tp: TopicPartition): string {
 /** A key for maps of partitions. @example `tpKey("events", 3) === "events\u00003"` */
 export function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
+}
+
+/**
+ * What {@link nextOffsets} needs of a consumed message (the consumer's `Message`
+ * has it): a record stands for "continue after me", its offset + 1.
+ *
+ * @example
+ * ```ts
+ * const r: ConsumedRecord = { topic: "t", partition: 0, offset: 41n, key: null, value: null };
+ * ```
+ */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: unknown;
+  value: unknown;
+}
+
+/** Throws a TypeError naming the bad element. @example `checkPartitions([{ topic: "t", partition: 0 }], "seek")` */
+export function checkPartitions(tps: readonly TopicPartition[], call: string): void {
+  if (!Array.isArray(tps)) throw new TypeError(`${call}: partitions must be an array`);
+  tps.forEach((tp, i) => {
+    if (tp === null || typeof tp !== "object" || typeof tp.topic !== "string" || tp.topic === "") {
+      throw new TypeError(`${call}: partitions[${i}].topic must be a non-empty string`);
+    }
+    if (!Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition > INT32_MAX) {
+      throw new TypeError(
+        `${call}: partitions[${i}].partition must be an integer from 0 to ${INT32_MAX}, got ${show(tp.partition)}`,
+      );
+    }
+  });
+}
+
+/** Messages become offset + 1; explicit offsets are checked. @example `nextOffsets([m], "commit")` */
+export function nextOffsets(
+  items: readonly (ConsumedRecord | TopicPartitionOffset)[],
+  call: string,
+): (TopicPartition & { offset: bigint })[] {
+  return items.map((it, i) => {
+    if (it && typeof it === "object" && "value" in it && "key" in it) {
+      const m = it as ConsumedRecord;
+      return { topic: m.topic, partition: m.partition, offset: m.offset + 1n };
+    }
+    const tp = it as TopicPartitionOffset;
+    checkPartitions([tp], `${call}: [${i}]`);
+    if (typeof tp.offset !== "bigint") throw new TypeError(`${call}: [${i}].offset must be a bigint`);
+    return { topic: tp.topic, partition: tp.partition, offset: tp.offset };
+  });
 }

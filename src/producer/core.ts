@@ -571,8 +571,9 @@ export class ProducerCore implements EventSink {
     rd().rd_kafka_test_fatal_error(this.native.rk, code, cstr(reason));
   }
 
-  close(timeoutMs: number): Promise<void> {
-    this.#closed ??= this.#close(timeoutMs);
+  /** `before` runs first (a transaction's abort), given the close's deadline (`performance.now()` time). */
+  close(timeoutMs: number, before?: (deadline: number) => Promise<void>): Promise<void> {
+    this.#closed ??= this.#close(timeoutMs, before);
     return this.#closed;
   }
 
@@ -580,10 +581,11 @@ export class ProducerCore implements EventSink {
    * Flushes for up to `timeoutMs`, fails what is left with `_PURGE_QUEUE`, then
    * destroys; settles within `timeoutMs` + CLOSE_MARGIN_MS whatever the brokers do.
    */
-  async #close(timeoutMs: number): Promise<void> {
+  async #close(timeoutMs: number, before?: (deadline: number) => Promise<void>): Promise<void> {
     this.closing = true;
     const deadline = performance.now() + timeoutMs;
-    await this.flush(timeoutMs).catch(() => {});
+    if (before) await before(deadline);
+    await this.flush(Math.max(0, Math.floor(deadline - performance.now()))).catch(() => {});
     if (this.pendingCount > 0) {
       const purged = (what: string) =>
         kafkaError(ErrorCode._PURGE_QUEUE, `${what}: purged, the producer was closed before delivery`);

@@ -17,12 +17,28 @@ import { checkConfig, type ClientConfig } from "../native/conf.ts";
 import { checkOptions as checkCallOptions, checkTimeout, closeTimeout } from "../validate.ts";
 import { NativeClient, registerOwner } from "../native/client.ts";
 import { ProducerCore } from "./core.ts";
-import type { DeliveryReport, ProducerOptions, SendResult } from "./types.ts";
+import { Transactions } from "./transactions.ts";
+import type {
+  DeliveryReport,
+  ProducerOptions,
+  SendResult,
+  Transaction,
+  TransactionConsumer,
+  TransactionOptions,
+} from "./types.ts";
+import type { ConsumedRecord, TopicPartitionOffset } from "../native/tplist.ts";
 import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./encode.ts";
 
 export type { Headers, Payload, ProducerMessage } from "./encode.ts";
 export type { ClientConfig } from "../native/conf.ts";
-export type { DeliveryReport, ProducerOptions, SendResult } from "./types.ts";
+export type {
+  DeliveryReport,
+  ProducerOptions,
+  SendResult,
+  Transaction,
+  TransactionConsumer,
+  TransactionOptions,
+} from "./types.ts";
 
 const registry = new FinalizationRegistry<ProducerCore>((core) => {
   // The user dropped an open producer: deliver what it accepted, then free it.
@@ -47,6 +63,7 @@ const registry = new FinalizationRegistry<ProducerCore>((core) => {
 export class Producer {
   #core: ProducerCore;
   #emitter = new Emitter();
+  #txn: Transactions;
 
   /**
    * @throws {ConfigError} for an unknown property or a value librdkafka refuses.
@@ -66,6 +83,9 @@ export class Producer {
       sink: core,
     });
     this.#core = core;
+    const tid = config["transactional.id"];
+    this.#txn = new Transactions(tid !== undefined && tid !== "");
+    this.#txn.native = core.native;
     registry.register(this, core, this);
     registerOwner(this, core.native);
   }
@@ -100,6 +120,7 @@ export class Producer {
     let out: Outgoing;
     try {
       this.#core.checkOpen();
+      this.#txn.checkSend("send");
       out = normalize(message, "message");
     } catch (e) {
       return Promise.reject(e);
@@ -127,6 +148,7 @@ export class Producer {
     let outs: Outgoing[];
     try {
       this.#core.checkOpen();
+      this.#txn.checkSend("sendMulti");
       if (!Array.isArray(messages)) throw new TypeError("sendMulti(messages): messages must be an array");
       const n = messages.length;
       outs = new Array(n);
@@ -156,9 +178,182 @@ export class Producer {
     }
   }
 
+  // --- transactions (a producer with `transactional.id`) ------------------------
+
+  /** True while a transaction is open (begun, not yet committed or aborted). @example `if (producer.inTransaction) …` */
+  get inTransaction(): boolean {
+    return this.#txn.open;
+  }
+
+  /**
+   * Registers the `transactional.id` with the cluster's transaction coordinator,
+   * fencing older producers with the same id and finishing what they left open.
+   * Once per producer, before the first transaction. Runs off the JS thread.
+   *
+   * @throws {ConfigError} (rejects) without `transactional.id`.
+   * @throws {KafkaError} (rejects) librdkafka's error, with its `retriable` and `fatal` flags
+   *   (`_TIMED_OUT` is retriable: call again); `_CONFLICT` while another transactional call runs.
+   * @example
+   * ```ts
+   * const producer = new Producer({ "bootstrap.servers": brokers, "transactional.id": "orders-1" });
+   * await producer.initTransactions({ timeoutMs: 30_000 });
+   * ```
+   */
+  initTransactions(options?: TransactionOptions): Promise<void> {
+    return this.#txnCall(options, "initTransactions", (ms) => this.#txn.init(ms));
+  }
+
+  /**
+   * Begins a transaction: sends from now on belong to it. Resolves once librdkafka
+   * has begun it (send after that).
+   *
+   * @throws {KafkaError} (rejects) `_STATE` before `initTransactions()` or with a transaction open.
+   * @example
+   * ```ts
+   * await producer.beginTransaction();
+   * producer.send({ topic: "out", value: "v" });
+   * await producer.commitTransaction();
+   * ```
+   */
+  beginTransaction(): Promise<void> {
+    return this.#txnCall(undefined, "beginTransaction", () => this.#txn.begin());
+  }
+
+  /**
+   * Commits the open transaction: waits for its messages to be delivered (their
+   * sends settle meanwhile), then makes them and its offsets visible to
+   * `read_committed` consumers.
+   *
+   * @throws {KafkaError} (rejects) with librdkafka's flags: `retriable` (call again to
+   *   resume), `txnRequiresAbort` (call `abortTransaction()`), or `fatal` (the producer is
+   *   unusable; every later call rejects with that error).
+   * @example
+   * ```ts
+   * await producer.commitTransaction({ timeoutMs: 10_000 });
+   * ```
+   */
+  commitTransaction(options?: TransactionOptions): Promise<void> {
+    return this.#txnCall(options, "commitTransaction", (ms) => this.#txn.commit(ms));
+  }
+
+  /**
+   * Aborts the open transaction: messages not yet delivered fail (`_PURGE_QUEUE` /
+   * `_PURGE_INFLIGHT`), and what was written is marked aborted, never shown to
+   * `read_committed` consumers.
+   *
+   * @throws {KafkaError} (rejects) as {@link commitTransaction}.
+   * @example
+   * ```ts
+   * await producer.abortTransaction({ timeoutMs: 10_000 });
+   * ```
+   */
+  abortTransaction(options?: TransactionOptions): Promise<void> {
+    return this.#txnCall(options, "abortTransaction", (ms) => this.#txn.abort(ms));
+  }
+
+  /**
+   * Adds a consumer's progress to the open transaction, committed (to the consumer's
+   * group) only if the transaction commits: the exactly-once step of a
+   * consume-transform-produce loop. `offsets` are consumed messages (each stands for
+   * its offset + 1) or next offsets to read; left out, the consumer's positions (what
+   * it has handed out).
+   *
+   * @throws {TypeError} (rejects) for a consumer that is not a kafka-fast `Consumer`, or bad offsets.
+   * @throws {ConfigError} (rejects) for a consumer without `group.id`.
+   * @throws {KafkaError} (rejects) as {@link commitTransaction}.
+   * @example
+   * ```ts
+   * const m = await consumer.read();
+   * await producer.beginTransaction();
+   * producer.send({ topic: "out", value: m!.value });
+   * await producer.sendOffsetsToTransaction(consumer, [m!]);
+   * await producer.commitTransaction();
+   * ```
+   */
+  sendOffsetsToTransaction(
+    consumer: TransactionConsumer,
+    offsets?: readonly (TopicPartitionOffset | ConsumedRecord)[],
+    options?: TransactionOptions,
+  ): Promise<void> {
+    return this.#txnCall(options, "sendOffsetsToTransaction", (ms) => this.#txn.sendOffsets(consumer, offsets, ms));
+  }
+
+  /**
+   * Runs `fn` in a transaction: begins (after `initTransactions()` if it was not
+   * called), runs `fn`, waits for every send made through `tx`, and commits. When
+   * `fn` throws or a send fails, aborts and rethrows that error. librdkafka's error
+   * classes decide the rest: a retriable commit or abort error is retried until
+   * `timeoutMs`; an abortable one aborts and rejects with it; a fatal one rejects
+   * with it, and the producer is unusable.
+   *
+   * @throws whatever `fn` threw, the first send that failed, or the {@link KafkaError} of the commit.
+   * @example
+   * ```ts
+   * for await (const m of consumer) {
+   *   await producer.transaction(async (tx) => {
+   *     tx.send({ topic: "out", key: m.key, value: m.value });
+   *     await tx.sendOffsets(consumer, [m]);
+   *   });
+   * }
+   * ```
+   */
+  transaction<T>(fn: (tx: Transaction) => T | Promise<T>, options?: TransactionOptions): Promise<T> {
+    let timeoutMs: number;
+    try {
+      if (typeof fn !== "function") throw new TypeError("transaction(fn): fn must be a function");
+      timeoutMs = this.#txnTimeout(options, "transaction");
+      this.#checkUsable();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const sends: Promise<unknown>[] = [];
+    const track = <R>(p: Promise<R>): Promise<R> => {
+      p.catch(() => {}); // a send the callback does not await must not be an unhandled rejection
+      sends.push(p);
+      return p;
+    };
+    const tx: Transaction = {
+      send: (m) => track(this.send(m)),
+      sendMulti: (ms) => track(this.sendMulti(ms)),
+      sendOffsets: (consumer, offsets) => this.sendOffsetsToTransaction(consumer, offsets, { timeoutMs }),
+    };
+    const settled = async (): Promise<Error | undefined> => {
+      for (const r of await Promise.allSettled(sends)) {
+        if (r.status === "rejected") return r.reason as Error;
+        if (Array.isArray(r.value)) {
+          const bad = (r.value as SendResult[]).find((x) => x.status === "rejected");
+          if (bad?.status === "rejected") return bad.reason;
+        }
+      }
+      return undefined;
+    };
+    return this.#txn.run(() => fn(tx), settled, timeoutMs);
+  }
+
+  #checkUsable(): void {
+    if (this.#core.closing) throw new ClosedError("producer");
+  }
+
+  #txnTimeout(options: TransactionOptions | undefined, call: string): number {
+    const o = checkCallOptions(options, `${call}(options)`);
+    return checkTimeout(o.timeoutMs, `${call}: timeoutMs`, 30_000, false);
+  }
+
+  #txnCall(options: TransactionOptions | undefined, call: string, run: (timeoutMs: number) => Promise<void>) {
+    try {
+      const timeoutMs = this.#txnTimeout(options, call);
+      this.#checkUsable();
+      return run(timeoutMs);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   /**
    * Flushes (up to `timeoutMs`), fails what is still undelivered with `_PURGE_QUEUE`,
-   * and frees the client off the JS thread. Idempotent.
+   * and frees the client off the JS thread. Idempotent. A transaction still open is
+   * aborted first (within the same `timeoutMs`); one left to the garbage collector is
+   * not, and the broker aborts it after `transaction.timeout.ms`.
    *
    * @example
    * ```ts
@@ -174,7 +369,8 @@ export class Producer {
       return Promise.reject(e);
     }
     registry.unregister(this);
-    return this.#core.close(timeoutMs);
+    const txn = this.#txn;
+    return this.#core.close(timeoutMs, txn.enabled ? (deadline) => txn.closing(deadline) : undefined);
   }
 
   /** `await using producer = new Producer(…)` closes it at the end of the block. */

@@ -6,6 +6,9 @@
  * @module
  */
 import type { KafkaError, LimitError } from "../errors.ts";
+import type { ConsumedRecord, TopicPartitionOffset } from "../native/tplist.ts";
+import type { ProducerMessage } from "./encode.ts";
+import type { TopicPartition } from "../native/tplist.ts";
 
 /**
  * What a delivered message got from the broker.
@@ -65,4 +68,52 @@ export interface ProducerOptions {
    * letting them wait for `message.timeout.ms`. Default true.
    */
   failOnAuthError?: boolean;
+}
+
+/**
+ * What the callback of {@link Producer.transaction} sends with: the producer's
+ * `send` and `sendMulti`, tracked so that the transaction commits only after each
+ * of them was delivered, and `sendOffsets`, the consumer's progress committed with
+ * the transaction.
+ *
+ * @example
+ * ```ts
+ * await producer.transaction(async (tx) => {
+ *   tx.send({ topic: "out", value: transform(m.value) });
+ *   await tx.sendOffsets(consumer, [m]);
+ * });
+ * ```
+ */
+export interface Transaction {
+  /** As `producer.send`; a failure aborts the transaction. */
+  send(message: ProducerMessage): Promise<DeliveryReport>;
+  /** As `producer.sendMulti`; a message that failed aborts the transaction. */
+  sendMulti(messages: readonly ProducerMessage[]): Promise<SendResult[]>;
+  /**
+   * As `producer.sendOffsetsToTransaction`: consumed messages (each stands for its
+   * offset + 1) or next offsets; the consumer's positions when left out.
+   */
+  sendOffsets(
+    consumer: TransactionConsumer,
+    offsets?: readonly (TopicPartitionOffset | ConsumedRecord)[],
+  ): Promise<void>;
+}
+
+/** Options of the transactional calls. @example `await producer.commitTransaction({ timeoutMs: 10_000 })` */
+export interface TransactionOptions {
+  /** Longest the call (for `transaction()`: its commit or abort, retries included) waits. Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * The consumer whose progress a transaction commits: a `Consumer` of this library
+ * (its group metadata is read from its handle; its positions are the default offsets).
+ *
+ * @example
+ * ```ts
+ * await producer.sendOffsetsToTransaction(consumer); // consumer: Consumer
+ * ```
+ */
+export interface TransactionConsumer {
+  position(partitions?: readonly TopicPartition[]): TopicPartitionOffset[];
 }
