@@ -86,6 +86,7 @@ export class Producer {
     const tid = config["transactional.id"];
     this.#txn = new Transactions(tid !== undefined && tid !== "");
     this.#txn.native = core.native;
+    this.#txn.flush = (ms) => core.flush(ms);
     registry.register(this, core, this);
     registerOwner(this, core.native);
   }
