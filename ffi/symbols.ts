@@ -303,7 +303,12 @@ export const SYMBOLS = {
   // --- transactions (rdkafka.h: consumer group metadata, transactional producer API) ---
   // Every transactional call waits (begin_transaction too: it hands an op to librdkafka's
   // main thread and waits for its answer), so each runs off the JS thread.
-  rd_kafka_consumer_group_metadata: s(["ptr" /* rd_kafka_t *rk */], "ptr"), // rd_kafka_consumer_group_metadata_t *
+  // Waits for the consumer group's thread to answer an op.
+  rd_kafka_consumer_group_metadata: s(
+    ["ptr" /* rd_kafka_t *rk */],
+    "ptr", // rd_kafka_consumer_group_metadata_t *
+    { background: true },
+  ),
   rd_kafka_consumer_group_metadata_destroy: s(["ptr" /* rd_kafka_consumer_group_metadata_t * */], "void"),
   rd_kafka_init_transactions: s(
     ["ptr", /* rd_kafka_t *rk */ "i32" /* int timeout_ms */],

@@ -158,9 +158,13 @@ export class NativeClient {
   #turnStart = -1;
   #logOuts = offHeap(24);
   fatalError: KafkaError | undefined;
+  /** The `group.id` a consumer was created with (undefined without one, and for other clients). */
+  readonly groupId: string | undefined;
 
   constructor(config: ClientConfig, opts: NativeClientOptions) {
     this.#opts = opts;
+    const group = config["group.id"];
+    this.groupId = opts.consumer && group !== undefined && group !== "" ? String(group) : undefined;
     checkConfig(config);
     const c = rd();
     acquireClient();

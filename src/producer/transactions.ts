@@ -148,6 +148,7 @@ export class Transactions {
       const c = clientOf(consumer);
       if (!c || !c.isConsumer) throw new TypeError(`${call}: consumer must be a Consumer of kafka-fast`);
       if (c.closed) throw new ClosedError(`${call}: the consumer`);
+      if (c.groupId === undefined) throw new ConfigError("group.id", `${call}: the consumer has no group.id`);
       source = c;
       if (offsets === undefined) {
         // What the consumer handed out so far (a message read is a position + 1).
