@@ -12,18 +12,15 @@
  * @module
  */
 export { Producer } from "./producer/producer.ts";
+export type { ClientConfig, Headers, Payload, ProducerMessage } from "./producer/producer.ts";
 export type {
-  ClientConfig,
   DeliveryReport,
-  Headers,
-  Payload,
-  ProducerMessage,
   ProducerOptions,
   SendResult,
   Transaction,
   TransactionConsumer,
   TransactionOptions,
-} from "./producer/producer.ts";
+} from "./producer/types.ts";
 export type { ConsumedRecord } from "./native/tplist.ts";
 export { Consumer } from "./consumer/consumer.ts";
 export type {

@@ -31,14 +31,6 @@ import { normalize, normalizeAt, type Outgoing, type ProducerMessage } from "./e
 
 export type { Headers, Payload, ProducerMessage } from "./encode.ts";
 export type { ClientConfig } from "../native/conf.ts";
-export type {
-  DeliveryReport,
-  ProducerOptions,
-  SendResult,
-  Transaction,
-  TransactionConsumer,
-  TransactionOptions,
-} from "./types.ts";
 
 const registry = new FinalizationRegistry<ProducerCore>((core) => {
   // The user dropped an open producer: deliver what it accepted, then free it.
