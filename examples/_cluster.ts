@@ -19,12 +19,15 @@ import { AdminClient, MockCluster } from "../src/mod.ts";
 export interface ExampleCluster extends AsyncDisposable {
   readonly bootstrap: string;
   readonly topic: string;
+  /** `topic`, then the `more` topics asked for (same partition count). */
+  readonly topics: readonly string[];
   /** True on the embedded mock cluster. */
   readonly mock: boolean;
 }
 
 /**
- * A topic named `example-<name>-<random>` with `partitions` partitions.
+ * A topic named `example-<name>-<random>` with `partitions` partitions (and `more`
+ * topics like it, named `…-1`, `…-2`).
  *
  * @example
  * ```ts
@@ -32,30 +35,34 @@ export interface ExampleCluster extends AsyncDisposable {
  * new Producer({ "bootstrap.servers": cluster.bootstrap });
  * ```
  */
-export async function exampleCluster(name: string, partitions: number): Promise<ExampleCluster> {
+export async function exampleCluster(name: string, partitions: number, more = 0): Promise<ExampleCluster> {
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
   const external = env?.KAFKA_BOOTSTRAP;
   const topic = `example-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  const topics = [topic, ...Array.from({ length: more }, (_, i) => `${topic}-${i + 1}`)];
   if (!external) {
     const mock = await MockCluster.create();
-    await mock.createTopic(topic, { partitions });
-    return { bootstrap: mock.bootstrapServers, topic, mock: true, [Symbol.asyncDispose]: () => mock.close() };
+    for (const t of topics) await mock.createTopic(t, { partitions });
+    return { bootstrap: mock.bootstrapServers, topic, topics, mock: true, [Symbol.asyncDispose]: () => mock.close() };
   }
   const admin = new AdminClient({ "bootstrap.servers": external });
-  const [created] = await admin.createTopics([{ name: topic, partitions, replicationFactor: 1 }]);
-  if (created.error) throw created.error;
+  const created = await admin.createTopics(topics.map((t) => ({ name: t, partitions, replicationFactor: 1 })));
+  for (const c of created) if (c.error) throw c.error;
   // A new topic's partitions get leaders a moment later: wait for them, so the first send finds them.
   for (let i = 0; i < 100; i++) {
-    const [t] = await admin.describeTopics([topic]).catch(() => [undefined]);
-    if (t && t.partitions.length === partitions && t.partitions.every((p) => p.leader)) break;
+    const ds = await admin.describeTopics(topics).catch(() => []);
+    const ready = ds.length === topics.length &&
+      ds.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader));
+    if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     bootstrap: external,
     topic,
+    topics,
     mock: false,
     async [Symbol.asyncDispose]() {
-      await admin.deleteTopics([topic]).catch(() => {});
+      await admin.deleteTopics(topics).catch(() => {});
       await admin.close();
     },
   };

@@ -63,6 +63,14 @@ describe("examples", () => {
     assert.match(out, /^worker 2 resumed at job-6 \(offset 6\)$/m);
   });
 
+  it("exactly-once: 40 events processed in transactions; read_committed sees each once, in order per key", () => {
+    const out = run("exactly-once");
+    const [, records, transactions] = out.match(/^processed (\d+) records in (\d+) transactions$/m) ?? [];
+    assert.equal(records, "40", out);
+    assert.ok(Number(transactions) >= 4, out); // at most 10 records per transaction
+    assert.match(out, /^output: 40 records, each input once: true, in order per key: true$/m);
+  });
+
   it("shutdown: SIGTERM while serving settles every send, commits, and exits 0", async () => {
     const exe = process.execPath;
     const args = runtime === "bun" ? [example("shutdown").pathname] : ["run", "-A", example("shutdown").pathname];
