@@ -300,6 +300,22 @@ export const SYMBOLS = {
   rd_kafka_outq_len: s(["ptr" /* rd_kafka_t *rk */], "i32"),
   rd_kafka_poll_set_consumer: s(["ptr" /* rd_kafka_t *rk */], "i32"),
 
+  // --- SASL/OAUTHBEARER: the token an application supplies (never waits) ------
+  rd_kafka_oauthbearer_set_token: s([
+    "ptr", /* rd_kafka_t *rk */
+    "buf", /* const char *token_value */
+    "i64", /* int64_t md_lifetime_ms */
+    "buf", /* const char *md_principal_name */
+    "ptr", /* const char **extensions */
+    "usize", /* size_t extension_size */
+    "buf", /* char *errstr */
+    "usize", /* size_t errstr_size */
+  ], "i32"), // rd_kafka_resp_err_t
+  rd_kafka_oauthbearer_set_token_failure: s([
+    "ptr", /* rd_kafka_t *rk */
+    "buf", /* const char *errstr */
+  ], "i32"), // rd_kafka_resp_err_t
+
   // --- transactions (rdkafka.h: consumer group metadata, transactional producer API) ---
   // Every transactional call waits (begin_transaction too: it hands an op to librdkafka's
   // main thread and waits for its answer), so each runs off the JS thread.
@@ -355,6 +371,7 @@ export const SYMBOLS = {
     "buf", /* const char **str */
     "buf", /* int *level */
   ], "i32"),
+  rd_kafka_event_config_string: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"), // const char *
   rd_kafka_event_stats: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"),
   rd_kafka_event_message_next: s(["ptr" /* rd_kafka_event_t *rkev */], "ptr"), // const rd_kafka_message_t *
   rd_kafka_event_opaque: s(["ptr" /* rd_kafka_event_t *rkev */], "usize"), // void * (our integer id)

@@ -162,6 +162,8 @@ smokes() {
   smoke "deno bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/produce.ts --smoke
   smoke "bun consume bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/consume.ts --smoke
   smoke "deno consume bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/consume.ts --smoke
+  smoke "bun transactions bench --smoke" env -u KAFKA_BOOTSTRAP $BUN bench/transactions.ts --smoke
+  smoke "deno transactions bench --smoke" env -u KAFKA_BOOTSTRAP $DENO run -A bench/transactions.ts --smoke
   smoke "bun consume bench --smoke --rss" env -u KAFKA_BOOTSTRAP $BUN bench/consume.ts --smoke --rss 20000 \
     --rss-every 10000 --modes batch-zc,iter
   smoke "deno consume bench --smoke --rss" env -u KAFKA_BOOTSTRAP $DENO run -A bench/consume.ts --smoke --rss 20000 \

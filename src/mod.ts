@@ -43,6 +43,7 @@ export type { ClientEvents, LogEntry } from "./events.ts";
 export { configure, currentLimits } from "./native/limits.ts";
 export { CLOSE_MARGIN_MS } from "./native/client.ts";
 export type { Limits } from "./native/limits.ts";
+export type { OAuthBearerProvider, OAuthBearerToken } from "./native/oauth.ts";
 export { librdkafkaVersion } from "../ffi/loader.ts";
 export { AdminClient } from "./admin/admin.ts";
 export type { AdminClientOptions } from "./admin/admin.ts";

@@ -90,6 +90,18 @@ describe(`Transactions (${clusterLabel()})`, () => {
     assert.deepEqual(await readUntil(topic, "last", "read_committed"), want);
   });
 
+  it("commit right after a big sendMulti (handed to librdkafka in slices): every message is in the transaction", async () => {
+    const topic = await newTopic(2);
+    const p = txProducer();
+    await p.initTransactions();
+    await p.beginTransaction();
+    const results = p.sendMulti(Array.from({ length: 20_000 }, (_, i) => ({ topic, value: `v${i}` })));
+    await p.commitTransaction(); // the slices not yet handed over when it was called are delivered first
+    const rs = await results;
+    const failed = rs.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    assert.equal(failed.length, 0, failed.slice(0, 3).map((r) => String(r.reason)).join("; "));
+  });
+
   it("abort: what reached the log is marked aborted, never read by read_committed", async () => {
     const topic = await newTopic();
     const p = txProducer();
@@ -325,7 +337,11 @@ describe(`Transactions (${clusterLabel()})`, () => {
       const timer = setInterval(() => ticks++, 10);
       try {
         const p = own(
-          new Producer({ "bootstrap.servers": mock.bootstrapServers, "transactional.id": `tid-${uuid()}`, log_level: 0 }),
+          new Producer({
+            "bootstrap.servers": mock.bootstrapServers,
+            "transactional.id": `tid-${uuid()}`,
+            log_level: 0,
+          }),
         );
         await mock.setBrokerDown(1, true);
         const before = ticks;

@@ -91,6 +91,7 @@ import {
 } from "./scram.ts";
 import { checkConfig, type ClientConfig, has } from "../native/conf.ts";
 import { closeTimeout } from "../validate.ts";
+import { checkProvider, type OAuthBearerProvider } from "../native/oauth.ts";
 import { clientOf, NativeClient } from "../native/client.ts";
 import type { TopicPartition } from "../native/tplist.ts";
 
@@ -98,6 +99,11 @@ import type { TopicPartition } from "../native/tplist.ts";
 export interface AdminClientOptions {
   /** Most events handled per macrotask. Default 2 000. */
   drainBudget?: number;
+  /**
+   * Supplies SASL/OAUTHBEARER tokens from code (with `sasl.mechanisms: "OAUTHBEARER"`),
+   * called when librdkafka needs one. See {@link OAuthBearerProvider}.
+   */
+  oauthBearerProvider?: OAuthBearerProvider;
 }
 
 /** Set by fromClient for the one constructor call it makes. */
@@ -163,7 +169,7 @@ export class AdminClient {
       throw new TypeError("AdminClient options must be an object");
     }
     for (const k of Object.keys(options)) {
-      if (k !== "drainBudget") {
+      if (k !== "drainBudget" && k !== "oauthBearerProvider") {
         throw new TypeError(`unknown AdminClient option "${k}" (librdkafka properties go in the first argument)`);
       }
     }
@@ -171,10 +177,12 @@ export class AdminClient {
     if (!Number.isInteger(budget) || budget < 1) {
       throw new TypeError(`AdminClient option drainBudget must be an integer >= 1, got ${String(budget)}`);
     }
+    const oauthBearerProvider = checkProvider(options.oauthBearerProvider, config);
     this.#emitter = new Emitter();
     this.#own = true;
     this.#core = new AdminCore("admin client");
     const native = new NativeClient(config, {
+      oauthBearerProvider,
       type: RD_KAFKA_PRODUCER,
       events: EVENT.NONE,
       defaults: {

@@ -19,7 +19,7 @@ import {
   SYMBOLS,
 } from "../../ffi/mod.ts";
 import { KafkaError, kafkaError } from "../errors.ts";
-import { backend, cstr, offHeap, rd } from "../native/lib.ts";
+import { backend, offHeap, rd } from "../native/lib.ts";
 
 /**
  * A broker as admin results and metadata describe it.
@@ -155,43 +155,7 @@ export function node(p: Ptr): BrokerNode | null {
   return out;
 }
 
-/**
- * An off-heap array of pointers (`T **`) for a request's array argument.
- *
- * @example
- * ```ts
- * rd().rd_kafka_DeleteTopics(rk, pointerArray(dts), BigInt(dts.length), opts, q);
- * ```
- */
-export function pointerArray(items: readonly Ptr[]): Uint8Array {
-  const out = offHeap(8 * Math.max(1, items.length));
-  const dv = new DataView(out.buffer);
-  items.forEach((p, i) => dv.setBigUint64(i * 8, backend.addressBig(p), true));
-  return out;
-}
-
-/**
- * A `const char **` of these strings. The string buffers are off-heap and kept in
- * `keep`, which the caller holds until the call returned.
- *
- * @example
- * ```ts
- * const names = cstrArray(["a", "b"]);
- * rd().rd_kafka_DescribeConsumerGroups(rk, names.array, 2n, opts, q);
- * ```
- */
-export function cstrArray(items: readonly string[]): { array: Uint8Array; keep: Uint8Array[] } {
-  const keep = items.map(offHeapCstr);
-  return { array: pointerArray(keep.map((b) => backend.ptrOf(b))), keep };
-}
-
-/** A NUL-terminated string in off-heap memory (its address stays put). @example `offHeapCstr("t")` */
-export function offHeapCstr(s: string): Uint8Array {
-  const bytes = cstr(s);
-  const out = offHeap(bytes.length);
-  out.set(bytes);
-  return out;
-}
+export { cstrArray, offHeapCstr, pointerArray } from "../native/lib.ts";
 
 /**
  * Throws a {@link LibraryLoadError} when the loaded librdkafka lacks a C function

@@ -16,6 +16,7 @@ import { Emitter } from "../events.ts";
 import { ConsumerCore, offsetOrUndefined } from "./core.ts";
 import type { Message } from "./message.ts";
 import { checkConfig, type ClientConfig, has } from "../native/conf.ts";
+import { checkProvider } from "../native/oauth.ts";
 import { NativeClient, registerOwner } from "../native/client.ts";
 import { checkOptions as checkCallOptions, checkSignal, checkTimeout, closeTimeout, show } from "../validate.ts";
 import {
@@ -145,6 +146,7 @@ export class Consumer {
       },
       overrides: this.#grouped ? {} : { "group.id": `kafka-fast-unnamed-${crypto.randomUUID()}` },
       drainBudget: opts.drainBudget,
+      oauthBearerProvider: checkProvider(options.oauthBearerProvider, config),
       emitter: this.#emitter.relay(),
       sink: core,
     });

@@ -20,6 +20,7 @@ import {
   tpKey,
 } from "../native/tplist.ts";
 import type { ClientEvents } from "../events.ts";
+import type { OAuthBearerProvider } from "../native/oauth.ts";
 import type { PartitionEof, RebalanceEvent } from "./core.ts";
 
 /**
@@ -48,6 +49,11 @@ export interface ConsumerOptions {
   drainBudget?: number;
   /** Default `timeoutMs` of `read` and `readBatch`. Default 1 000 ms. */
   readTimeoutMs?: number;
+  /**
+   * Supplies SASL/OAUTHBEARER tokens from code (with `sasl.mechanisms: "OAUTHBEARER"`),
+   * called when librdkafka needs one. See {@link OAuthBearerProvider}.
+   */
+  oauthBearerProvider?: OAuthBearerProvider;
 }
 
 /** Events of a consumer. @example `consumer.on("eof", (e) => console.log(e.partition))` */
@@ -306,11 +312,19 @@ export function readTimeout(o: ReadOptions, d: number): number {
 /** The Consumer's own options, checked, with defaults. @example `checkOptions({ copyThreshold: 0 })` */
 export function checkOptions(
   o: ConsumerOptions,
-): Required<Omit<ConsumerOptions, "topics" | "assignment" | "onRebalance">> {
+): Required<Omit<ConsumerOptions, "topics" | "assignment" | "onRebalance" | "oauthBearerProvider">> {
   if (o === null || typeof o !== "object" || Array.isArray(o)) {
     throw new TypeError(`Consumer options must be an object, got ${show(o)}`);
   }
-  const known = ["topics", "assignment", "copyThreshold", "onRebalance", "drainBudget", "readTimeoutMs"];
+  const known = [
+    "topics",
+    "assignment",
+    "copyThreshold",
+    "onRebalance",
+    "drainBudget",
+    "readTimeoutMs",
+    "oauthBearerProvider",
+  ];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
       throw new TypeError(`unknown Consumer option "${k}" (librdkafka properties go in the first argument)`);

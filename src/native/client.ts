@@ -18,6 +18,7 @@ import { ClosedError, ConfigError, ErrorCode, KafkaError } from "../errors.ts";
 import { after, MAX_TIMEOUT_MS } from "../validate.ts";
 import { buildConf, checkConfig, type ClientConfig, has } from "./conf.ts";
 import { type BackgroundCall, runInBackground } from "./background.ts";
+import { type OAuthBearerProvider, TokenRefresher } from "./oauth.ts";
 import { acquireClient, releaseClient } from "./limits.ts";
 import { backend, cbufText, offHeap, rd } from "./lib.ts";
 import type { EventRelay } from "../events.ts";
@@ -96,6 +97,8 @@ export interface NativeClientOptions {
   drainBudget: number;
   emitter: EventRelay;
   sink: EventSink;
+  /** Answers librdkafka's SASL/OAUTHBEARER token refresh events (checked with `checkProvider`). */
+  oauthBearerProvider?: OAuthBearerProvider;
 }
 
 /**
@@ -157,6 +160,7 @@ export class NativeClient {
   /** When the first synchronous drain of this macrotask began (-1: none yet). */
   #turnStart = -1;
   #logOuts = offHeap(24);
+  #tokens: TokenRefresher | undefined;
   fatalError: KafkaError | undefined;
   /** The `group.id` a consumer was created with (undefined without one, and for other clients). */
   readonly groupId: string | undefined;
@@ -172,7 +176,8 @@ export class NativeClient {
     try {
       const defaults = Object.fromEntries(Object.entries(opts.defaults ?? {}).filter(([k]) => !has(config, k)));
       conf = buildConf({ ...defaults, ...config }, { "log.queue": "true", ...opts.overrides });
-      c.rd_kafka_conf_set_events(conf, opts.events | EVENT.ERROR | EVENT.LOG | EVENT.STATS);
+      const oauth = opts.oauthBearerProvider ? EVENT.OAUTHBEARER_TOKEN_REFRESH : 0;
+      c.rd_kafka_conf_set_events(conf, opts.events | EVENT.ERROR | EVENT.LOG | EVENT.STATS | oauth);
       const errstr = new Uint8Array(512);
       const rk: Ptr = c.rd_kafka_new(opts.type, conf, errstr, 512n);
       if (backend.isNull(rk)) {
@@ -185,6 +190,9 @@ export class NativeClient {
       throw e;
     }
     this.name = backend.readCString(c.rd_kafka_name(this.rk)) ?? "rdkafka";
+    if (opts.oauthBearerProvider) {
+      this.#tokens = new TokenRefresher(opts.oauthBearerProvider, () => (this.#closed ? undefined : this.rk));
+    }
     if (opts.consumer) {
       // One queue, one wake-up: logs, errors and statistics follow the messages.
       c.rd_kafka_poll_set_consumer(this.rk);
@@ -288,6 +296,7 @@ export class NativeClient {
         if (type === EVENT.ERROR) this.#onError(ev);
         else if (type === EVENT.LOG) this.#onLog(ev);
         else if (type === EVENT.STATS) this.#onStats(ev);
+        else if (type === EVENT.OAUTHBEARER_TOKEN_REFRESH) this.#tokens?.onEvent(ev);
         else if (handler) handler.onEvent(type, ev);
         else {
           const spent = Math.max(1, sink.onEvent(type, ev, Math.min(budget + 1, CHUNK))) - 1;

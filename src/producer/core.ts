@@ -66,7 +66,7 @@ const PUMP_CHUNK = 500;
 export class ProducerCore implements EventSink {
   native!: NativeClient;
   closing = false;
-  #opts: Required<ProducerOptions>;
+  #opts: Required<Omit<ProducerOptions, "oauthBearerProvider">>;
   /**
    * Accepted by librdkafka, keyed by the id passed as `msg_opaque`: ids are
    * sequential and reports come back roughly in order, so a power-of-two table
@@ -109,7 +109,7 @@ export class ProducerCore implements EventSink {
   /** Why the last purge happened (an authentication or TLS failure), for the purged reports. */
   #purgedBecause: KafkaError | undefined;
 
-  constructor(_emitter: EventRelay, opts: Required<ProducerOptions>) {
+  constructor(_emitter: EventRelay, opts: Required<Omit<ProducerOptions, "oauthBearerProvider">>) {
     this.#opts = opts;
   }
 

@@ -16,6 +16,7 @@ import { type ClientEvents, Emitter } from "../events.ts";
 import { checkConfig, type ClientConfig } from "../native/conf.ts";
 import { checkOptions as checkCallOptions, checkTimeout, closeTimeout } from "../validate.ts";
 import { NativeClient, registerOwner } from "../native/client.ts";
+import { checkProvider } from "../native/oauth.ts";
 import { ProducerCore } from "./core.ts";
 import { Transactions } from "./transactions.ts";
 import type {
@@ -71,6 +72,7 @@ export class Producer {
       events: EVENT.DR,
       defaults: { partitioner: "murmur2_random", "client.software.name": "kafka-fast" },
       drainBudget: opts.drainBudget,
+      oauthBearerProvider: checkProvider(options.oauthBearerProvider, config),
       emitter: this.#emitter.relay(),
       sink: core,
     });
@@ -405,11 +407,18 @@ export class Producer {
   }
 }
 
-function checkOptions(o: ProducerOptions): Required<ProducerOptions> {
+function checkOptions(o: ProducerOptions): Required<Omit<ProducerOptions, "oauthBearerProvider">> {
   if (o === null || typeof o !== "object" || Array.isArray(o)) {
     throw new TypeError("Producer options must be an object");
   }
-  const known = ["queueFull", "queueFullTimeoutMs", "maxWaitingSends", "drainBudget", "failOnAuthError"];
+  const known = [
+    "queueFull",
+    "queueFullTimeoutMs",
+    "maxWaitingSends",
+    "drainBudget",
+    "failOnAuthError",
+    "oauthBearerProvider",
+  ];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
       throw new TypeError(`unknown Producer option "${k}" (librdkafka properties go in the first argument)`);

@@ -109,7 +109,14 @@ export class Transactions {
 
   commit(timeoutMs: number): Promise<void> {
     return this.#run("commitTransaction", () => this.#needOpen("commitTransaction"), async () => {
-      await this.#call("commitTransaction", "rd_kafka_commit_transaction", [this.native.rk, timeoutMs], timeoutMs);
+      // librdkafka's commit flushes what it has been given, but a big sendMulti is handed
+      // over in slices, one per macrotask, and a slice that arrives once the commit began
+      // is refused (_STATE). So every accepted send is delivered first, then the commit
+      // (which then has nothing left to flush) runs in what remains of the timeout.
+      const start = performance.now();
+      await this.flush(timeoutMs).catch(() => {});
+      const ms = Math.max(0, Math.floor(timeoutMs - (performance.now() - start)));
+      await this.#call("commitTransaction", "rd_kafka_commit_transaction", [this.native.rk, ms], ms);
       this.#phase = "ready";
     });
   }
@@ -167,7 +174,12 @@ export class Transactions {
       if (backend.isNull(md)) throw new ConfigError("group.id", `${call}: the consumer has no group.id`);
       const list = toList(tps);
       try {
-        await this.#call(call, "rd_kafka_send_offsets_to_transaction", [this.native.rk, list, md, timeoutMs], timeoutMs);
+        await this.#call(
+          call,
+          "rd_kafka_send_offsets_to_transaction",
+          [this.native.rk, list, md, timeoutMs],
+          timeoutMs,
+        );
       } finally {
         destroyList(list);
         rd().rd_kafka_consumer_group_metadata_destroy(md);

@@ -7,6 +7,7 @@
  */
 import type { KafkaError, LimitError } from "../errors.ts";
 import type { ConsumedRecord, TopicPartitionOffset } from "../native/tplist.ts";
+import type { OAuthBearerProvider } from "../native/oauth.ts";
 import type { ProducerMessage } from "./encode.ts";
 import type { TopicPartition } from "../native/tplist.ts";
 
@@ -68,6 +69,11 @@ export interface ProducerOptions {
    * letting them wait for `message.timeout.ms`. Default true.
    */
   failOnAuthError?: boolean;
+  /**
+   * Supplies SASL/OAUTHBEARER tokens from code (with `sasl.mechanisms: "OAUTHBEARER"`),
+   * called when librdkafka needs one. See {@link OAuthBearerProvider}.
+   */
+  oauthBearerProvider?: OAuthBearerProvider;
 }
 
 /**
