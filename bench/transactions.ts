@@ -98,7 +98,7 @@ async function kafkajsTransactional(kjs: KafkaJs, bootstrap: string, topic: stri
   const kafka = new kjs.Kafka({
     clientId: "bench-kafkajs-txn",
     brokers: bootstrap.split(","),
-    logLevel: kjs.logLevel.ERROR,
+    logLevel: kjs.logLevel.NOTHING,
   });
   const producer = kafka.producer({
     transactionalId: `bench-kjs-${crypto.randomUUID()}`,

@@ -210,6 +210,11 @@ export async function closeCore(
   // group is not closed at all and the handle is freed once the call returns.
   const settledInTime = await within(Promise.allSettled(membership), left());
   if (core.mustAwaitFirstAssign) await within(core.firstAssigned, left());
+  // A rebalance being handed back (rd_kafka_assign after an assign event) goes first too:
+  // librdkafka 2.12 can end the group between that call's op being queued and served, and
+  // the call then waits forever on a worker thread (gdb: rd_kafka_op_req, timeout -1), so
+  // the handle is never freed; 1 close in about 10 right after a join, on a loaded machine.
+  await within(core.settled(), left());
   if (!core.fatal && settledInTime) {
     // The close queue receives the last rebalance (revoke) and the end of the close.
     const q = core.native.addQueue();
