@@ -113,11 +113,7 @@ export class Transactions {
       // over in slices, one per macrotask, and a slice that arrives once the commit began
       // is refused (_STATE). So every accepted send is delivered first, then the commit
       // (which then has nothing left to flush) runs in what remains of the timeout.
-      const start = performance.now();
-      await this.flush(timeoutMs).catch(() => {});
-      const ms = Math.max(0, Math.floor(timeoutMs - (performance.now() - start)));
-      await this.#call("commitTransaction", "rd_kafka_commit_transaction", [this.native.rk, ms], ms);
-      this.#phase = "ready";
+      await this.#end("commitTransaction", "rd_kafka_commit_transaction", timeoutMs, timeoutMs, false);
     });
   }
 
@@ -129,11 +125,7 @@ export class Transactions {
       // 1 abort in 3 right after a commit on 2.0.2 here). A message delivered means its
       // partition was registered: wait for the transaction's messages first, for at most
       // half the time, then abort (what is still undelivered is purged).
-      const start = performance.now();
-      await this.flush(Math.floor(timeoutMs / 2)).catch(() => {});
-      const ms = Math.max(0, Math.floor(timeoutMs - (performance.now() - start)));
-      await this.#call("abortTransaction", "rd_kafka_abort_transaction", [this.native.rk, ms], ms, urgent);
-      this.#phase = "ready";
+      await this.#end("abortTransaction", "rd_kafka_abort_transaction", timeoutMs, Math.floor(timeoutMs / 2), urgent);
     });
   }
 
@@ -279,6 +271,18 @@ export class Transactions {
     };
     done.then(clear, clear);
     return done;
+  }
+
+  /**
+   * Ends the transaction (commit or abort): waits up to `flushMs` for the sends accepted
+   * so far, then runs the librdkafka call in what is left of `timeoutMs`.
+   */
+  async #end(name: string, symbol: string, timeoutMs: number, flushMs: number, urgent: boolean): Promise<void> {
+    const start = performance.now();
+    await this.flush(flushMs).catch(() => {});
+    const ms = Math.max(0, Math.floor(timeoutMs - (performance.now() - start)));
+    await this.#call(name, symbol, [this.native.rk, ms], ms, urgent);
+    this.#phase = "ready";
   }
 
   async #call(name: string, symbol: string, args: unknown[], waitMs: number, urgent = false): Promise<void> {
