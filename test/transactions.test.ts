@@ -18,7 +18,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, Consumer, KafkaError, MockCluster, OFFSET, Producer } from "../src/mod.ts";
+import { CLOSE_MARGIN_MS, ConfigError, Consumer, KafkaError, MockCluster, OFFSET, Producer } from "../src/mod.ts";
 import { clusterKind, clusterLabel, type TestCluster, testCluster } from "./helpers/cluster.ts";
 import { readN, uuid } from "./helpers/consume.ts";
 
@@ -366,6 +366,31 @@ describe(`Transactions (${clusterLabel()})`, () => {
       } finally {
         clearInterval(timer);
       }
+    });
+
+    it("close() with a transaction open while the broker is down: settles within its timeout, every send settled", async () => {
+      await using mock = await MockCluster.create();
+      const topic = `tx-${uuid()}`;
+      await mock.createTopic(topic, { partitions: 1 });
+      const p = own(
+        new Producer({ "bootstrap.servers": mock.bootstrapServers, "transactional.id": `tid-${uuid()}`, log_level: 0 }),
+      );
+      await p.initTransactions();
+      await p.beginTransaction();
+      await p.send({ topic, value: "delivered" });
+      await mock.setBrokerDown(1, true);
+      let settled = 0;
+      const sends = Array.from(
+        { length: 20 },
+        (_, i) => p.send({ topic, value: `stuck${i}` }).then(() => settled++, () => settled++),
+      );
+      const t0 = performance.now();
+      const outcome = await p.close({ timeoutMs: 3_000 }).then(() => undefined, (e) => e);
+      const ms = performance.now() - t0;
+      assert.ok(outcome === undefined || outcome instanceof KafkaError, String(outcome));
+      assert.ok(ms < 3_000 + CLOSE_MARGIN_MS + 2_000, `close took ${Math.round(ms)} ms with a 3 s timeout`);
+      assert.equal(settled, 20, "every send settled by the time close did");
+      assert.equal((await Promise.allSettled(sends)).length, 20);
     });
   }
 });
