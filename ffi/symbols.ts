@@ -214,6 +214,14 @@ export const SYMBOLS = {
     "ptr", /* rd_kafka_t *rk */
     "ptr", /* rd_kafka_topic_partition_list_t *offsets */
   ], "i32"),
+  // The per-partition form: unlike rd_kafka_offsets_store it is not refused while
+  // enable.auto.offset.store is on, which is how the consumer takes back offsets
+  // librdkafka stored for messages no read was handed (src/consumer/floors.ts).
+  rd_kafka_offset_store: s([
+    "ptr", /* rd_kafka_topic_t *rkt */
+    "i32", /* int32_t partition */
+    "i64", /* int64_t offset (stores offset + 1) */
+  ], "i32"),
   rd_kafka_position: s([
     "ptr", /* rd_kafka_t *rk */
     "ptr", /* rd_kafka_topic_partition_list_t *partitions */

@@ -122,6 +122,49 @@ describe(`Consumer: offsets (${clusterLabel()})`, () => {
     await c2.close();
   });
 
+  it("auto-commit timer while fetched messages wait unread: it commits what reads were handed, never past it", async () => {
+    // librdkafka stores a message's offset when it is taken from the queue, and the consumer
+    // takes fetched messages before any read asks (so rebalances still arrive while idle);
+    // librdkafka's own timer would commit those stored offsets, past messages nobody read.
+    const topic = await newTopic(1);
+    await fill(topic, 0, 20);
+    const tp = { topic, partition: 0 };
+    const group = `g-${uuid()}`;
+    const c1 = consumer({ "group.id": group, "auto.commit.interval.ms": 100 });
+    await c1.assign([tp]);
+    assert.deepEqual(offsetsOf(await readN(c1, 3, 10_000, 3)), range(0, 3));
+    // The other 17 arrive and wait unread; the lag counts them.
+    await eventually(() => c1.lag()[0]?.lag === 17n, 10_000, `lag 17 (${c1.lag()[0]?.lag})`);
+    assert.deepEqual(c1.position(), [{ ...tp, offset: 3n }]);
+    await sleep(600); // several ticks of the timer
+    assert.deepEqual(await c1.committed(), [{ ...tp, offset: 3n }], "the timer committed the handed-out position");
+    // pause drops the unread ones; resume fetches them again from the position.
+    c1.pause([tp]);
+    c1.resume([tp]);
+    assert.deepEqual(offsetsOf(await readN(c1, 2, 10_000, 2)), [3n, 4n]);
+    await eventually(() => c1.lag()[0]?.lag === 15n, 10_000, `lag 15 (${c1.lag()[0]?.lag})`);
+    await sleep(600);
+    assert.deepEqual(await c1.committed(), [{ ...tp, offset: 5n }]);
+    assert.deepEqual(await c1.commit(), [], "commit(): the timer committed it already");
+    await c1.close();
+
+    const c2 = consumer({ "group.id": group });
+    assert.deepEqual(await c2.committed([tp]), [{ ...tp, offset: 5n }], "close committed the position too");
+    await c2.assign([tp]);
+    assert.deepEqual(offsetsOf(await readN(c2, 15, 10_000)), range(5, 20));
+    await c2.close();
+  });
+
+  it("auto.commit.interval.ms is checked as librdkafka would: a ConfigError naming it", () => {
+    for (const bad of [-1, 86_400_001, 1.5, "soon", "", true]) {
+      assert.throws(
+        () => consumer({ "group.id": `g-${uuid()}`, "auto.commit.interval.ms": bad }),
+        (e) => e instanceof ConfigError && e.key === "auto.commit.interval.ms",
+        `auto.commit.interval.ms=${String(bad)}`,
+      );
+    }
+  });
+
   // 7 -----------------------------------------------------------------------------
   it("restart with manual commits: the next member of the group continues at the committed offsets", async () => {
     const topic = await newTopic(3);

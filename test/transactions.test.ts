@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CLOSE_MARGIN_MS, ConfigError, Consumer, KafkaError, MockCluster, OFFSET, Producer } from "../src/mod.ts";
@@ -24,6 +25,18 @@ import { readN, uuid } from "./helpers/consume.ts";
 
 const dec = new TextDecoder();
 const text = (v: Uint8Array | null) => (v === null ? null : dec.decode(v));
+
+/** The values of partition 0 of `topic` as kcat (its own librdkafka) reads them with `isolation.level`. */
+function kcatValues(bootstrap: string, topic: string, isolation: string): Promise<string[]> {
+  const args = ["-b", bootstrap, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q"];
+  args.push("-X", `isolation.level=${isolation}`, "-X", "log_level=3", "-f", "%s\n");
+  return new Promise((resolve, reject) => {
+    execFile("kcat", args, { timeout: 30_000, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`kcat ${args.join(" ")}: ${err.message} ${stderr}`));
+      else resolve(String(stdout).split("\n").filter((l) => l !== ""));
+    });
+  });
+}
 
 /** Asserts a rejection with a KafkaError of this name whose message mentions `hint`. */
 async function rejectsKafka(p: Promise<unknown>, name: string, hint?: RegExp): Promise<KafkaError> {
@@ -118,6 +131,9 @@ describe(`Transactions (${clusterLabel()})`, () => {
     assert.deepEqual(uncommitted, ["aborted0", "aborted1", "aborted2", "marker"]);
     if (clusterKind() === "kafka") {
       assert.deepEqual(committed, ["marker"], "a read_committed consumer never gets aborted records");
+      // And another client agrees (kcat, with Debian's librdkafka).
+      assert.deepEqual(await kcatValues(bootstrap, topic, "read_committed"), ["marker"]);
+      assert.deepEqual(await kcatValues(bootstrap, topic, "read_uncommitted"), uncommitted);
     } else {
       // The mock writes no abort marker: read_committed reads what was aborted (see the module comment).
       assert.deepEqual(committed, uncommitted);
@@ -305,6 +321,65 @@ describe(`Transactions (${clusterLabel()})`, () => {
   }
 
   if (clusterKind() === "kafka") {
+    it("transaction markers: position, lag and commits step over them; an idle consumer closed after a transaction arrived loses none of it", async () => {
+      // Offsets: a0 a1 a2 [commit 3] | b0 b1 b2 [commit 7] | x0 x1 [abort 10] | c0 [commit 12]
+      const topic = await newTopic();
+      const tp = { topic, partition: 0 };
+      const group = `g-${uuid()}`;
+      const p = txProducer();
+      await p.initTransactions();
+      const txn = (tag: string, n: number, abort = false) =>
+        p.transaction(async (tx) => {
+          await Promise.all(Array.from({ length: n }, (_, i) => tx.send({ topic, partition: 0, value: `${tag}${i}` })));
+          if (abort) throw new Error("abort on purpose");
+        }).catch((e) => {
+          if (!abort) throw e;
+        });
+      const member = () =>
+        own(new Consumer({ "bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest" }));
+      const values = (ms: { value: Uint8Array | null }[]) => ms.map((m) => text(m.value));
+      /** Waits until `c`'s position is `at` (a marker is passed when the queue is served, right behind its batch). */
+      const reaches = async (c: Consumer, at: bigint) => {
+        const until = Date.now() + 10_000;
+        while (c.position()[0]?.offset !== at) {
+          assert.ok(Date.now() < until, `position ${at}, not ${c.position()[0]?.offset}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+
+      // Fetched before any read asks (so taken from librdkafka's queue, marker after them).
+      await txn("a", 3);
+      const c1 = member();
+      await c1.assign([tp]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.deepEqual(values(await readN(c1, 3, 20_000, 3)), ["a0", "a1", "a2"]);
+      await reaches(c1, 4n); // past the commit marker
+      assert.deepEqual(c1.lag(), [{ ...tp, lag: 0n }]);
+      assert.deepEqual(await c1.commit(), [{ ...tp, offset: 4n }]);
+
+      // A transaction arrives while nobody reads; the consumer closes without reading it.
+      await txn("b", 3);
+      const until = Date.now() + 20_000;
+      while (c1.lag()[0]?.lag !== 4n) {
+        assert.ok(Date.now() < until, `the consumer to see transaction b (lag ${c1.lag()[0]?.lag})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(c1.position(), [{ ...tp, offset: 4n }], "nothing of b was handed out");
+      await c1.close();
+
+      // The group's next member reads all of b, then steps over the aborted x and its marker.
+      await txn("x", 2, true);
+      await txn("c", 1);
+      const c2 = member();
+      assert.deepEqual(await c2.committed([tp]), [{ ...tp, offset: 4n }], "close committed the position, not past b");
+      await c2.assign([tp]);
+      assert.deepEqual(values(await readN(c2, 4, 20_000)), ["b0", "b1", "b2", "c0"]);
+      await reaches(c2, 13n);
+      assert.deepEqual(c2.lag(), [{ ...tp, lag: 0n }]);
+      assert.deepEqual(await c2.commit(), [{ ...tp, offset: 13n }]);
+      assert.equal(await c2.read({ timeoutMs: 300 }), null, "aborted records are never handed out");
+    });
+
     it("a transaction past transaction.timeout.ms: the broker aborts it; the commit and every later call reject, fatally", async () => {
       const topic = await newTopic();
       const p = txProducer({ "transaction.timeout.ms": 2_000 });

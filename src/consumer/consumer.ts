@@ -26,6 +26,7 @@ import {
   closeCore,
   type ConsumerEvents,
   type ConsumerOptions,
+  offsetPlan,
   offsetsForTimes,
   type ReadOptions,
   readTimeout,
@@ -124,6 +125,7 @@ export class Consumer {
       );
     }
     this.#grouped = has(config, "group.id");
+    const plan = offsetPlan(config, this.#grouped);
     this.#readTimeout = opts.readTimeoutMs;
     this.#onRebalance = options.onRebalance;
     this.#incrementalSubscribe = cooperative(config) &&
@@ -134,6 +136,7 @@ export class Consumer {
       // Reached through a WeakRef: a hook that uses this consumer (to commit on revoke)
       // held by the core, which the registry holds, would keep it from ever being collected.
       onRebalance: options.onRebalance ? Consumer.#weakHook(new WeakRef(this)) : undefined,
+      autoStore: plan.autoStore,
     });
     core.native = new NativeClient(config, {
       type: RD_KAFKA_CONSUMER,
@@ -144,7 +147,9 @@ export class Consumer {
         ...fetchQueueDefaults(),
         ...(this.#grouped ? {} : { "enable.auto.commit": "false" }),
       },
-      overrides: this.#grouped ? {} : { "group.id": `kafka-fast-unnamed-${crypto.randomUUID()}` },
+      overrides: this.#grouped
+        ? plan.overrides
+        : { ...plan.overrides, "group.id": `kafka-fast-unnamed-${crypto.randomUUID()}` },
       drainBudget: opts.drainBudget,
       oauthBearerProvider: checkProvider(options.oauthBearerProvider, config),
       emitter: this.#emitter.relay(),
@@ -155,6 +160,7 @@ export class Consumer {
     this.#core = core;
     registry.register(this, core, this);
     registerOwner(this, core.native);
+    if (plan.timerMs > 0) core.startAutoCommit(plan.timerMs);
     // Checked above: only librdkafka can still refuse them, and says so as an `error` event.
     if (options.topics) this.subscribe(options.topics).catch((e) => this.#emitError(e));
     if (options.assignment) this.assign(options.assignment).catch((e) => this.#emitError(e));
@@ -286,12 +292,16 @@ export class Consumer {
     // The assignment is replaced: what was fetched for the old one is not read.
     this.#core.dropUnread();
     try {
-      const err = await this.#membership("rd_kafka_assign", [this.#core.native.rk, list], "assign");
+      // librdkafka commits the old assignment's stored offsets: the floors are stored first.
+      const err = await this.#core.gate(() =>
+        this.#membership("rd_kafka_assign", [this.#core.native.rk, list], "assign")
+      );
       if (err !== 0) throw kafkaError(err, `assign: ${kafkaError(err).message}`);
       this.#core.assignmentChanged();
       for (const p of partitions) {
         this.#core.assigned.set(tpKey(p.topic, p.partition), { topic: p.topic, partition: p.partition });
       }
+      this.#core.markFresh(partitions);
     } finally {
       destroyList(list);
     }
@@ -301,7 +311,9 @@ export class Consumer {
   async unassign(): Promise<void> {
     this.#check();
     this.#core.dropUnread();
-    const err = await this.#membership("rd_kafka_assign", [this.#core.native.rk, backend.NULL], "unassign");
+    const err = await this.#core.gate(() =>
+      this.#membership("rd_kafka_assign", [this.#core.native.rk, backend.NULL], "unassign")
+    );
     if (err !== 0) throw kafkaError(err, `unassign: ${kafkaError(err).message}`);
     this.#core.assignmentChanged();
   }
@@ -438,7 +450,7 @@ export class Consumer {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (what === undefined) return this.#core.commit(backend.NULL);
+    if (what === undefined) return this.#core.commitPositions();
     let list: Ptr;
     try {
       if (what === null || typeof what !== "object") {
@@ -526,17 +538,7 @@ export class Consumer {
     this.#check(true);
     const tps = partitions ?? this.assignment();
     checkPartitions(tps, "position");
-    const list = toList(tps);
-    try {
-      rd().rd_kafka_position(this.#core.native.rk, list);
-      return fromList(list).map((t) => ({
-        topic: t.topic,
-        partition: t.partition,
-        offset: offsetOrUndefined(t.offset),
-      }));
-    } finally {
-      destroyList(list);
-    }
+    return this.#core.positions(tps);
   }
 
   /**
@@ -595,14 +597,17 @@ export class Consumer {
     checkPartitions(partitions, "resume");
     this.#pauseResume("rd_kafka_resume_partitions", partitions);
     // librdkafka < 2.1.0 resumes from its fetch position, past the messages it
-    // dropped at pause (fixed in 2.1.0): seek back to where the application was.
-    if ((rd().rd_kafka_version() as number) < 0x020100ff) {
-      const back = partitions.flatMap((p) => {
-        const at = this.#paused.get(tpKey(p.topic, p.partition));
-        return at === undefined ? [] : [{ ...p, offset: at }];
-      });
-      if (back.length > 0) this.#seek(back);
-    }
+    // dropped at pause (fixed in 2.1.0); later versions resume from the position,
+    // which is past the messages taken from the queue but not read yet (their
+    // floor): seek back to where the application was.
+    const old = (rd().rd_kafka_version() as number) < 0x020100ff;
+    const back = partitions.flatMap((p) => {
+      const key = tpKey(p.topic, p.partition);
+      if (!this.#paused.has(key)) return [];
+      const at = this.#core.resumeAt(p.topic, p.partition) ?? (old ? this.#paused.get(key) : undefined);
+      return at === undefined ? [] : [{ ...p, offset: at }];
+    });
+    if (back.length > 0) this.#seek(back);
     for (const p of partitions) this.#paused.delete(tpKey(p.topic, p.partition));
   }
 

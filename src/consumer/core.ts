@@ -1,43 +1,43 @@
 /**
  * The consumer's engine: turns events on the consumer queue into messages for
- * waiting reads, handles rebalances and commit results, and closes in order.
+ * waiting reads (each decoded by decode.ts), hands rebalances to its rebalancer
+ * (rebalance.ts, which reads this engine as a RebalanceHost) and commit results to its
+ * commits (commits.ts, which reads it as a CommitHost), and closes in order.
  *
- * A message's offset is stored (`rd_kafka_event_message_next`, for the next
- * commit) only when a read hands it out. With no read waiting, the drain keeps
- * polling but puts fetched messages aside *unread* (at most UNREAD_CAP events),
- * so errors, logs and rebalances behind them still arrive while the application
- * is idle. Unread messages of partitions that are revoked, unassigned, sought or
- * paused are dropped, as librdkafka drops its own queued ones: their offsets were
- * never stored, so nothing is skipped and nobody reads them twice.
+ * With no read waiting, the drain keeps polling but puts fetched messages aside
+ * *unread* (at most UNREAD_CAP events), so errors, logs and rebalances behind them
+ * still arrive while the application is idle. Unread messages of partitions that
+ * are revoked, unassigned, sought or paused are dropped, as librdkafka drops its
+ * own queued ones. librdkafka stored their offsets when they were taken from the
+ * queue: the partition's floor (floors.ts) keeps the first offset not handed out,
+ * which positions, commits and the offsets stored before librdkafka commits by
+ * itself follow, so nothing is skipped and nobody reads them twice.
  *
  * @module
  */
-import { EVENT, OFFSET, TIMESTAMP_TYPE } from "../../ffi/mod.ts";
-import { ClosedError, ErrorCode, KafkaError, kafkaError, LimitError } from "../errors.ts";
+import { EVENT, OFFSET } from "../../ffi/mod.ts";
+import { ClosedError, ErrorCode, KafkaError, LimitError } from "../errors.ts";
 import type { EventRelay } from "../events.ts";
-import { type Claim, Message, type MessageHeader } from "./message.ts";
+import type { Claim, Message } from "./message.ts";
 import type { EventSink, NativeClient } from "../native/client.ts";
 import { after } from "../validate.ts";
-import { backend, offHeap, type Ptr, rd } from "../native/lib.ts";
+import { backend, type Ptr, rd } from "../native/lib.ts";
 import { currentLimits, heldBytesFull } from "../native/limits.ts";
-import { destroyList, fromList, type TopicPartitionOffset, tpKey, tpLabel } from "../native/tplist.ts";
+import {
+  destroyList,
+  fromList,
+  toList,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  tpKey,
+  tpLabel,
+} from "../native/tplist.ts";
+import { type Floor, Floors, storeFloors } from "./floors.ts";
+import { Decoder } from "./decode.ts";
+import { type CommitHost, Commits } from "./commits.ts";
+import { type RebalanceHost, type RebalanceOptions, Rebalancer } from "./rebalance.ts";
 
-/**
- * A group rebalance, as the `rebalance` event and the `onRebalance` hook see it.
- *
- * @example
- * ```ts
- * consumer.on("rebalance", (e: RebalanceEvent) => console.log(e.type, e.partitions.length));
- * ```
- */
-export interface RebalanceEvent {
-  type: "assign" | "revoke";
-  /** The partitions assigned or revoked (with `cooperative-sticky`, only the change). */
-  partitions: TopicPartitionOffset[];
-  protocol: "EAGER" | "COOPERATIVE" | "NONE";
-  /** True when a revoke happens because the assignment was lost (session timeout, fatal). */
-  lost: boolean;
-}
+export type { RebalanceEvent } from "./rebalance.ts";
 
 /** `enable.partition.eof`: the consumer reached the end of a partition. @example `consumer.on("eof", (e) => console.log(e.topic, e.partition, e.offset))` */
 export interface PartitionEof {
@@ -45,6 +45,12 @@ export interface PartitionEof {
   partition: number;
   /** The offset of the next message to come. */
   offset: bigint;
+}
+
+/** A message taken from the queue and not handed out yet (its event owns it). */
+interface Held {
+  ev: Ptr;
+  m: Ptr;
 }
 
 interface ReadRequest {
@@ -58,26 +64,18 @@ interface ReadRequest {
   cleanup?: () => void;
 }
 
-interface CommitWaiter {
-  resolve(v: TopicPartitionOffset[]): void;
-  reject(e: unknown): void;
-}
-
 /** The engine's settings (from the Consumer's options). */
-export interface CoreOptions {
+export interface CoreOptions extends RebalanceOptions {
   copyThreshold: number;
-  /** The group's rebalance protocol is cooperative (`cooperative-sticky`, or `group.protocol=consumer`). */
-  cooperative: boolean;
-  onRebalance?: (e: RebalanceEvent) => void | Promise<void>;
+  /** librdkafka's `enable.auto.offset.store`: taking a message from the queue stores its offset. */
+  autoStore: boolean;
 }
 
-const SLAB = 64 * 1024;
 /** Most events kept unread while no read waits; then the drain stops until one does. */
 const UNREAD_CAP = 1024;
-const HEADER_OUTS = 24;
 
 /** Internal: see the module comment. @example `const core = new ConsumerCore(emitter, opts)` */
-export class ConsumerCore implements EventSink {
+export class ConsumerCore implements EventSink, CommitHost, RebalanceHost {
   native!: NativeClient;
   /** Results of commits (never held back by the demand gate). */
   results!: Ptr;
@@ -88,17 +86,18 @@ export class ConsumerCore implements EventSink {
   readonly claims = new Set<Claim>();
   /** Partitions assigned now, tracked from rebalances and assign calls. */
   readonly assigned = new Map<string, { topic: string; partition: number }>();
-  protocol: RebalanceEvent["protocol"] = "NONE";
   #emitter: EventRelay;
   #opts: CoreOptions;
   #reads: ReadRequest[] = [];
   /** FETCH events taken from the queue but not read yet, and end-of-partition marks in their order. */
-  #unread: (Ptr | PartitionEof)[] = [];
+  #unread: (Held | PartitionEof)[] = [];
+  /** Where librdkafka's stored offsets and positions run ahead of what reads were handed. */
+  readonly floors = new Floors();
+  /** Membership calls that change the assignment run: the queue is not served meanwhile (see gate()). */
+  #gated = 0;
   #unreadHead = 0;
   /** After unsubscribe(), until the revoke: fetched messages go back unread. */
   #discarding = false;
-  #rebalancing: Promise<void> | null = null;
-  #commits = new Map<number, CommitWaiter>();
   /**
    * The public Consumer, held while reads or commits wait. Nothing else here holds
    * it (so a dropped consumer can be collected), yet a caller awaiting a read may
@@ -108,24 +107,19 @@ export class ConsumerCore implements EventSink {
   #pin: object | null = null;
   /** The public Consumer to pin while work is pending (set once by it). */
   owner: WeakRef<object> | undefined;
-  #nextCommit = 1;
-  #topics = new Map<number | bigint, string>();
-  /** The previous message's topic name (its handle: see MessageReader.sameTopic). */
-  #lastTopic: string | undefined;
-  #reader = backend.messageReader();
-  #tsType = offHeap(8);
-  #hdrOut = offHeap(8);
-  #hdrOuts = offHeap(HEADER_OUTS);
-  /** Allocated at the first copy (see ProducerCore's buffers: a consumer that never copies never pays for it). */
-  #slab = new ArrayBuffer(0);
-  #slabOff = SLAB;
-  #epoch: ((m: Ptr) => number) | undefined;
+  /** Turns fetched messages into Messages, and tells where held ones belong (decode.ts). */
+  readonly #decoder: Decoder;
+  /** Commits and their results (commits.ts). */
+  readonly #commits: Commits;
+  /** Rebalances, told to the application and handed back (rebalance.ts). */
+  readonly #rebalancer: Rebalancer;
 
   constructor(emitter: EventRelay, opts: CoreOptions) {
     this.#emitter = emitter;
     this.#opts = opts;
-    const lib = rd() as unknown as Record<string, ((m: Ptr) => number) | undefined>;
-    this.#epoch = lib.rd_kafka_message_leader_epoch;
+    this.#decoder = new Decoder(opts.copyThreshold, this.claims);
+    this.#commits = new Commits(this);
+    this.#rebalancer = new Rebalancer(this, emitter, opts, this.#decoder);
   }
 
   // --- reads ---------------------------------------------------------------
@@ -164,7 +158,7 @@ export class ConsumerCore implements EventSink {
       r = { max, out: [], done: false, resolve, reject, one };
     });
     this.#reads.push(r);
-    this.#pin ??= this.owner?.deref() ?? null;
+    this.pin();
     if (this.#unreadHead < this.#unread.length) this.#handUnread();
     this.native.drainInTurn();
     this.afterDrain();
@@ -183,9 +177,14 @@ export class ConsumerCore implements EventSink {
     return p;
   }
 
+  /** Holds the public Consumer while reads or commits wait (see #pin). */
+  pin(): void {
+    this.#pin ??= this.owner?.deref() ?? null;
+  }
+
   /** Lets the GC have the consumer again once nothing waits. */
-  #unpin(): void {
-    if (this.#reads.length === 0 && this.#commits.size === 0) this.#pin = null;
+  unpin(): void {
+    if (this.#reads.length === 0 && this.#commits.waiting === 0) this.#pin = null;
   }
 
   #finish(r: ReadRequest): void {
@@ -194,7 +193,7 @@ export class ConsumerCore implements EventSink {
     r.cleanup?.();
     const i = this.#reads.indexOf(r);
     if (i >= 0) this.#reads.splice(i, 1);
-    this.#unpin();
+    this.unpin();
     r.resolve(r.one ? (r.out[0] ?? null) : r.out);
   }
 
@@ -204,7 +203,7 @@ export class ConsumerCore implements EventSink {
     r.cleanup?.();
     const i = this.#reads.indexOf(r);
     if (i >= 0) this.#reads.splice(i, 1);
-    this.#unpin();
+    this.unpin();
     // A read holds messages only inside one drain slice (afterDrain resolves it), and
     // timers, aborts and close never run inside a slice: nothing is dropped here. Only a
     // fatal error (handled inside a slice) can drop them, and the consumer is done then.
@@ -219,21 +218,20 @@ export class ConsumerCore implements EventSink {
 
   /** Gives unread messages (and end-of-partition marks) to reads, in queue order. */
   #handUnread(): void {
-    const c = rd();
     while (this.#unreadHead < this.#unread.length) {
       const e = this.#unread[this.#unreadHead];
       // An end mark goes out as soon as every message before it has been handed out.
       if (isEof(e)) {
-        this.#unread[this.#unreadHead++] = backend.NULL;
+        this.#unread[this.#unreadHead++] = TAKEN;
         this.#emitter.emit("eof", e);
         continue;
       }
       const r = this.#target();
       if (r === undefined) break;
-      this.#unread[this.#unreadHead++] = backend.NULL;
-      const m: Ptr = c.rd_kafka_event_message_next(e);
-      if (backend.isNull(m)) c.rd_kafka_event_destroy(e);
-      else r.out.push(this.#decode(e, m));
+      this.#unread[this.#unreadHead++] = TAKEN;
+      const msg = this.#decoder.decode(e.ev, e.m);
+      if (this.floors.active) this.floors.handed(this.floors.key(msg.topic, msg.partition));
+      r.out.push(msg);
     }
     this.#compactUnread();
   }
@@ -259,25 +257,20 @@ export class ConsumerCore implements EventSink {
   dropUnread(keys?: Set<string>): void {
     if (this.#unreadCount === 0) return;
     const c = rd();
-    const keep: (Ptr | PartitionEof)[] = [];
+    const keep: (Held | PartitionEof)[] = [];
     for (let i = this.#unreadHead; i < this.#unread.length; i++) {
       const e = this.#unread[i];
-      let key: string | undefined;
-      if (keys !== undefined) {
-        if (isEof(e)) key = tpKey(e.topic, e.partition);
-        else {
-          const tp: Ptr = c.rd_kafka_event_topic_partition(e);
-          if (!backend.isNull(tp)) {
-            key = tpKey(backend.readCString(backend.readPtr(tp, 0)) ?? "", backend.readI32(tp, 8));
-            c.rd_kafka_topic_partition_destroy(tp);
-          }
-        }
+      if (isEof(e)) {
+        if (keys !== undefined && !keys.has(tpKey(e.topic, e.partition))) keep.push(e);
+        continue;
       }
-      if (keys === undefined || key === undefined || keys.has(key)) {
-        if (!isEof(e)) c.rd_kafka_event_destroy(e);
-      } else {
+      const { topic, partition, offset } = this.#decoder.locate(e.m);
+      if (keys !== undefined && !keys.has(tpKey(topic, partition))) {
         keep.push(e);
+        continue;
       }
+      this.floors.drop(this.floors.key(topic, partition), topic, partition, offset);
+      c.rd_kafka_event_destroy(e.ev);
     }
     this.#unread = keep;
     this.#unreadHead = 0;
@@ -294,7 +287,58 @@ export class ConsumerCore implements EventSink {
   // --- EventSink -------------------------------------------------------------
 
   wants(): boolean {
-    return this.#rebalancing === null && this.#unreadCount < UNREAD_CAP;
+    return !this.#rebalancer.busy && this.#gated === 0 && this.#unreadCount < UNREAD_CAP;
+  }
+
+  /** Stores the floors (with auto store on; otherwise the application's stores stand). */
+  restore(keys?: ReadonlySet<string>): void {
+    if (!this.#opts.autoStore) return;
+    const floors = [...this.#floorsNow().values()];
+    storeFloors(this.native.rk, keys ? floors.filter((f) => keys.has(tpKey(f.topic, f.partition))) : floors);
+  }
+
+  /**
+   * Every partition's floor now: the first unread message of each (the list is in
+   * queue order), or the first of those dropped unread, whichever is lower.
+   */
+  #floorsNow(): Map<number, Floor> {
+    const out = new Map<number, Floor>();
+    for (const [k, f] of this.floors.dropped()) out.set(k, { ...f });
+    for (let i = this.#unreadHead; i < this.#unread.length; i++) {
+      const e = this.#unread[i];
+      if (isEof(e)) continue;
+      const { topic, partition, offset } = this.#decoder.locate(e.m);
+      const k = this.floors.key(topic, partition);
+      const f = out.get(k);
+      if (f === undefined) {
+        out.set(k, { topic, partition, at: this.floors.isFresh(k) ? null : offset, first: offset });
+      } else if (offset < f.first) {
+        f.first = offset;
+        if (f.at !== null && offset < f.at) f.at = offset;
+      }
+    }
+    return out;
+  }
+
+  /** Where fetching must start again for a partition whose messages were dropped (resume): undefined when none were. */
+  resumeAt(topic: string, partition: number): bigint | undefined {
+    const f = this.floors.active ? this.#floorsNow().get(this.floors.key(topic, partition)) : undefined;
+    return f === undefined ? undefined : f.at ?? f.first;
+  }
+
+  /**
+   * Runs `call` (an assign or unassign off the JS thread, which makes librdkafka commit
+   * the stored offsets) with the queue unserved: the floors stored first stay stored.
+   */
+  async gate<T>(call: () => Promise<T>): Promise<T> {
+    this.#gated++;
+    try {
+      this.restore();
+      return await call();
+    } finally {
+      this.#gated--;
+      if (!this.native.closed) this.native.kick();
+    }
   }
 
   peek(ev: Ptr): boolean {
@@ -304,22 +348,32 @@ export class ConsumerCore implements EventSink {
     if (r === undefined) return false;
     const m: Ptr = rd().rd_kafka_event_message_next(ev);
     if (backend.isNull(m)) return false; // not a message: dispatched by type
-    r.out.push(this.#decode(ev, m));
+    const msg = this.#decoder.decode(ev, m);
+    // A partition whose dropped messages are fetched again (after a pause or seek) ends its
+    // floor; the first message of a partition ends its freshness.
+    if (this.floors.active) this.floors.handed(this.floors.key(msg.topic, msg.partition));
+    r.out.push(msg);
     return true;
   }
 
   onEvent(type: number, ev: Ptr): number {
     this.adopted = false;
     if (type === EVENT.FETCH) {
-      // Nobody asked (or older ones wait): keep it unread, its offset not stored, until a read does.
+      // Nobody asked (or older ones wait, or the consumer is leaving). Taking the message
+      // stores its offset + 1 (and librdkafka goes on to serve transaction markers behind
+      // it): its partition's floor takes that back until a read has it.
+      const m: Ptr = rd().rd_kafka_event_message_next(ev);
+      if (backend.isNull(m)) return 1;
       if (!this.closing && !this.#discarding) {
-        this.#unread.push(ev);
+        this.#unread.push({ ev, m });
         this.adopted = true;
+      } else {
+        this.#dropOne(m);
       }
     } else if (type === EVENT.REBALANCE) {
-      this.#onRebalance(ev);
+      this.#rebalancer.onRebalance(ev);
     } else if (type === EVENT.OFFSET_COMMIT) {
-      this.#onCommitResult(ev);
+      this.#commits.onResult(ev);
     }
     return 1;
   }
@@ -328,11 +382,24 @@ export class ConsumerCore implements EventSink {
     return 0;
   }
 
+  /** A message taken and dropped at once (the consumer closes, or leaves the group): it leaves a floor. */
+  #dropOne(m: Ptr): void {
+    const { topic, partition, offset } = this.#decoder.locate(m);
+    this.floors.drop(this.floors.key(topic, partition), topic, partition, offset);
+  }
+
+  /** Partitions (re)assigned: nothing handed out of them since (see Floors.fresh). */
+  markFresh(tps: readonly TopicPartition[]): void {
+    this.floors.fresh(tps);
+  }
+
   release(): void {
     const c = rd();
     for (let i = this.#unreadHead; i < this.#unread.length; i++) {
       const e = this.#unread[i];
-      if (!isEof(e)) c.rd_kafka_event_destroy(e);
+      if (isEof(e)) continue;
+      this.#dropOne(e.m);
+      c.rd_kafka_event_destroy(e.ev);
     }
     this.#unread = [];
     this.#unreadHead = 0;
@@ -358,9 +425,7 @@ export class ConsumerCore implements EventSink {
 
   /** Rejects every commit still waiting for its result (fatal error, or a close that gave up). */
   failCommits(err: Error): void {
-    for (const w of this.#commits.values()) w.reject(err);
-    this.#commits.clear();
-    this.#unpin();
+    this.#commits.failCommits(err);
   }
 
   onError(): void {}
@@ -391,256 +456,94 @@ export class ConsumerCore implements EventSink {
     return true;
   }
 
-  // --- messages --------------------------------------------------------------
+  // --- rebalances (rebalance.ts) --------------------------------------------------
 
-  /** Reads one message (the event stays alive only for a zero-copy value). */
-  #decode(ev: Ptr, m: Ptr): Message {
-    const c = rd();
-    const r = this.#reader;
-    r.load(m);
-    let topic = this.#lastTopic;
-    if (!r.sameTopic || topic === undefined) {
-      topic = this.#topics.get(r.topicKey) ?? this.#topicName(r.topicKey);
-      this.#lastTopic = topic;
-    }
-    const len = r.len;
-    const key = r.hasKey ? this.#copy(r.keyLen, true) : null;
-    const timestamp = Number(c.rd_kafka_message_timestamp(m, this.#tsType));
-    const timestampType = TIMESTAMP_TYPE[this.#tsType[0]] ?? "NotAvailable";
-    const headers = !this.#mayHaveHeaders()
-      ? []
-      : c.rd_kafka_message_headers(m, this.#hdrOut) === 0
-      ? this.#headers()
-      : [];
-    const epoch = this.#epoch?.(m);
-    const leaderEpoch = epoch === undefined || epoch < 0 ? undefined : epoch;
-    const zeroCopy = r.hasValue && len > this.#opts.copyThreshold && !heldBytesFull();
-    const value = !r.hasValue ? null : zeroCopy ? new Uint8Array(r.valueView()) : this.#copy(len, false);
-    const msg = new Message(topic, r.partition, r.offset, key, value, headers, timestamp, timestampType, leaderEpoch);
-    if (zeroCopy) msg.adopt(ev, len, this.claims);
-    else c.rd_kafka_event_destroy(ev);
-    return msg;
+  /** RebalanceHost: unsubscribe()'s discarding ends at the revoke it waited for. */
+  stopDiscarding(): void {
+    this.#discarding = false;
   }
 
-  /**
-   * False when the loaded message surely has no headers, without asking librdkafka:
-   * for a record without headers `rd_kafka_message_headers` still builds and frees a
-   * parse buffer (about 0.45 µs, measured: a sixth of a message's cost on Bun).
-   *
-   * A v2 record (Kafka 0.11 and later) ends `… valueLength value headerCount
-   * headers`, and librdkafka points `payload` into the record, so the byte after the
-   * value starts the header count, and 0 means none. A v0/v1 message has no headers
-   * and ends with its value; the 4 bytes before the value are its big-endian length,
-   * which is how one is recognised (then the byte after the value is not read, as it
-   * may be past the buffer). A v2 record whose bytes before the value happen to read
-   * as its length, a null or empty value (librdkafka points an empty one at a static
-   * ""), or a count that is not 0: librdkafka answers.
-   */
-  #mayHaveHeaders(): boolean {
-    const r = this.#reader;
-    // An empty value points at a static "" in librdkafka, not into the record.
-    if (!r.hasValue || r.len === 0) return true;
-    if (r.beforeValue() === r.len) return true;
-    return r.afterValue() !== 0;
-  }
-
-  /** Copies the loaded message's key or value into JS memory: small ones share 64 KiB slabs. */
-  #copy(len: number, key: boolean): Uint8Array {
-    if (len === 0) return new Uint8Array(0);
-    const out = this.#room(len);
-    if (key) this.#reader.copyKey(out);
-    else this.#reader.copyValue(out);
-    return out;
-  }
-
-  /** `len` bytes of JS memory: a slice of the current slab, or their own buffer when large. */
-  #room(len: number): Uint8Array {
-    if (len > SLAB / 4) return new Uint8Array(len);
-    if (this.#slabOff + len > SLAB) {
-      this.#slab = new ArrayBuffer(SLAB);
-      this.#slabOff = 0;
-    }
-    // Not subarray(): JavaScriptCore's species lookup made it a tenth of the time per message.
-    const out = new Uint8Array(this.#slab, this.#slabOff, len);
-    this.#slabOff += (len + 7) & ~7;
-    return out;
-  }
-
-  /** The loaded message's topic name, read once per topic handle. */
-  #topicName(rkt: number | bigint): string {
-    const name = backend.readCString(rd().rd_kafka_topic_name(this.#reader.topic())) ?? "";
-    this.#topics.set(rkt, name);
-    return name;
-  }
-
-  #headers(): MessageHeader[] {
-    const c = rd();
-    const hdrs = backend.readPtr(backend.ptrOf(this.#hdrOut), 0);
-    const outs = this.#hdrOuts;
-    const dv = new DataView(outs.buffer);
-    const out: MessageHeader[] = [];
-    for (let i = 0;; i++) {
-      if (c.rd_kafka_header_get_all(hdrs, BigInt(i), outs, outs.subarray(8), outs.subarray(16)) !== 0) break;
-      const name = backend.readCString(backend.fromAddress(dv.getBigUint64(0, true))) ?? "";
-      const valAddr = dv.getBigUint64(8, true);
-      const size = Number(dv.getBigUint64(16, true));
-      out.push([name, valAddr === 0n ? null : backend.copyBytes(backend.fromAddress(valAddr), size)]);
-    }
-    return out;
-  }
-
-  // --- rebalances --------------------------------------------------------------
-
-  #onRebalance(ev: Ptr): void {
-    const c = rd();
-    const code: number = c.rd_kafka_event_error(ev);
-    const list: Ptr = c.rd_kafka_topic_partition_list_copy(c.rd_kafka_event_topic_partition_list(ev));
-    const partitions = fromList(list).map(({ topic, partition }) => ({ topic, partition }));
-    // Not rd_kafka_rebalance_protocol(): it waits for librdkafka's main thread (16-142 µs
-    // measured, on the JS thread). The protocol follows from the configuration.
-    this.protocol = this.#opts.cooperative ? "COOPERATIVE" : "EAGER";
-    const type = code === ErrorCode._ASSIGN_PARTITIONS ? "assign" : "revoke";
-    const lost = type === "revoke" && c.rd_kafka_assignment_lost(this.native.rk) !== 0;
-    const event: RebalanceEvent = { type, partitions, protocol: this.protocol, lost };
-    this.#rebalancing = this.#handleRebalance(event, list).catch((e) => {
-      // Only a close racing the hand-back gets here (the handle went first): nothing is lost.
-      if (!this.native.closed) this.#emitter.emit("error", e);
-    }).finally(() => {
-      this.#rebalancing = null;
-      if (!this.native.closed) this.native.kick();
-    });
-  }
-
-  async #handleRebalance(event: RebalanceEvent, list: Ptr): Promise<void> {
-    const cooperative = this.protocol === "COOPERATIVE";
-    try {
-      if (event.type === "revoke") {
-        const keys = new Set(event.partitions.map((tp) => tpKey(tp.topic, tp.partition)));
-        for (const k of keys) this.assigned.delete(k);
-        if (!cooperative) this.assigned.clear();
-        this.dropUnread(cooperative ? keys : undefined);
-        this.#discarding = false;
-      }
-      this.#emitter.emit("rebalance", event);
-      try {
-        await this.#opts.onRebalance?.(event);
-      } catch (e) {
-        this.#emitter.emit(
-          "error",
-          new KafkaError(ErrorCode._FAIL, `onRebalance hook failed: ${String(e)}`, {}, {
-            cause: e,
-          }),
-        );
-      }
-      // A hook that outlived the close: the handle is gone (or going); nothing to hand back.
-      if (this.native.closed) return;
-      let err = 0;
-      // Urgent: the group waits for this hand-back, so it never queues behind other calls.
-      // Through the client, so that its destroy waits for the call.
-      if (cooperative) {
-        const sym = event.type === "assign" ? "rd_kafka_incremental_assign" : "rd_kafka_incremental_unassign";
-        const e = (await this.native.background(sym, [this.native.rk, list], { urgent: true })) as Ptr;
-        err = this.#takeError(e);
-      } else {
-        const arg = event.type === "assign" ? list : backend.NULL;
-        err = Number(await this.native.background("rd_kafka_assign", [this.native.rk, arg], { urgent: true }));
-      }
-      if (err !== 0) {
-        this.#emitter.emit(
-          "error",
-          kafkaError(err, `${event.type} after rebalance failed: ${kafkaError(err).message}`),
-        );
-      } else if (event.type === "assign") {
-        for (const tp of event.partitions) this.assigned.set(tpKey(tp.topic, tp.partition), tp);
-        this.#firstAssign.resolve();
-      }
-      // Topic handles of partitions no longer assigned may be freed: names are read again.
-      this.#topics.clear();
-      this.#lastTopic = undefined;
-    } finally {
-      destroyList(list);
-    }
-  }
-
-  /** Reads and destroys an `rd_kafka_error_t *` (as an address or pointer); 0 when none. */
-  #takeError(e: unknown): number {
-    if (e === null || e === 0 || e === undefined) return 0;
-    const p = typeof e === "number" || typeof e === "bigint" ? backend.fromAddress(e) : (e as Ptr);
-    if (backend.isNull(p)) return 0;
-    const c = rd();
-    const code: number = c.rd_kafka_error_code(p);
-    c.rd_kafka_error_destroy(p);
-    return code;
+  /** RebalanceHost: what this consumer committed of these partitions is forgotten. */
+  forgetCommitted(keys: ReadonlySet<string>): void {
+    for (const k of keys) this.#commits.committedView.delete(k);
   }
 
   /** After assign/unassign by the application: partitions and topic handles may be gone. */
   assignmentChanged(): void {
     this.assigned.clear();
-    this.#topics.clear();
-    this.#lastTopic = undefined;
+    this.floors.forget();
+    this.#commits.committedView.clear();
+    this.#decoder.forgetTopics();
     this.#discarding = false;
   }
 
   /** Set by the Consumer while a subscription is in force. */
   subscribed = false;
-  #firstAssign = Promise.withResolvers<void>();
 
-  /**
-   * Resolves at the group's first assignment. librdkafka < 2.3.0 aborts the process
-   * when a cooperative-sticky consumer's group is closed before its first assignment
-   * (confluentinc/librdkafka#4381, rd_kafka_sticky_assignor_state_destroy): close waits
-   * for it first, within its timeout.
-   */
+  /** Resolves at the group's first assignment (why close may wait for it: Rebalancer.firstAssigned). */
   get firstAssigned(): Promise<void> {
-    return this.#firstAssign.promise;
+    return this.#rebalancer.firstAssigned;
   }
 
-  /** Whether close must wait for {@link firstAssigned} (see there). */
+  /** Whether close must wait for {@link firstAssigned} (see Rebalancer.mustAwaitFirstAssign). */
   get mustAwaitFirstAssign(): boolean {
-    return this.#opts.cooperative && this.subscribed && (rd().rd_kafka_version() as number) < 0x020300ff;
+    return this.#rebalancer.mustAwaitFirstAssign;
   }
 
   /** Waits for a rebalance being handled (close waits for it). */
   settled(): Promise<void> {
-    return this.#rebalancing ?? Promise.resolve();
+    return this.#rebalancer.settled();
   }
 
-  // --- commits -------------------------------------------------------------------
+  // --- positions and commits -----------------------------------------------------
+
+  /** The next offset a read gets per partition: librdkafka's position, held back to the floors. */
+  positions(tps: readonly TopicPartition[]): TopicPartitionOffset[] {
+    const list = toList(tps);
+    try {
+      rd().rd_kafka_position(this.native.rk, list);
+      const floors = this.floors.active || this.#unreadCount > 0 ? this.#floorsNow() : undefined;
+      return fromList(list).map((t) => {
+        const floor = floors?.get(this.floors.key(t.topic, t.partition));
+        return {
+          topic: t.topic,
+          partition: t.partition,
+          offset: floor === undefined ? offsetOrUndefined(t.offset) : floor.at ?? undefined,
+        };
+      });
+    } finally {
+      destroyList(list);
+    }
+  }
+
+  /** CommitHost: the partitions commit() with no argument covers (the assignment, and a revoke's in its hook). */
+  committable(): TopicPartition[] {
+    return [...this.assigned.values(), ...this.#rebalancer.revoking];
+  }
+
+  /** CommitHost: librdkafka's `enable.auto.offset.store`. */
+  get autoStore(): boolean {
+    return this.#opts.autoStore;
+  }
+
+  /** CommitHost: a rebalance is being handled (the auto-commit tick skips). */
+  get rebalancing(): boolean {
+    return this.#rebalancer.busy;
+  }
+
+  /** commit() with no argument: see Commits.commitPositions. */
+  commitPositions(): Promise<TopicPartitionOffset[]> {
+    return this.#commits.commitPositions();
+  }
+
+  /** Commits the positions every `ms` (see Commits.startAutoCommit); stopped by beginClose(). */
+  startAutoCommit(ms: number): void {
+    this.#commits.startAutoCommit(ms);
+  }
 
   /** Commits `list` (NULL: the stored offsets); resolves with librdkafka's result. */
   commit(list: Ptr): Promise<TopicPartitionOffset[]> {
-    if (this.fatal) return Promise.reject(this.fatal);
-    const id = this.#nextCommit++;
-    const err: number = rd().rd_kafka_commit_queue(this.native.rk, list, this.results, backend.NULL, BigInt(id));
-    if (err !== 0) return Promise.reject(kafkaError(err, `commit: ${kafkaError(err).message}`));
-    this.#pin ??= this.owner?.deref() ?? null;
-    return new Promise((resolve, reject) => this.#commits.set(id, { resolve, reject }));
-  }
-
-  #onCommitResult(ev: Ptr): void {
-    const c = rd();
-    const id = Number(c.rd_kafka_event_opaque(ev));
-    const w = this.#commits.get(id);
-    if (!w) return;
-    this.#commits.delete(id);
-    this.#unpin();
-    const err: number = c.rd_kafka_event_error(ev);
-    const tps = fromList(c.rd_kafka_event_topic_partition_list(ev));
-    if (err === ErrorCode._NO_OFFSET) return w.resolve([]); // nothing new to commit
-    if (err !== 0) {
-      const text = backend.readCString(c.rd_kafka_event_error_string(ev)) ?? kafkaError(err).message;
-      return w.reject(new KafkaError(err, `commit failed: ${text}`));
-    }
-    const failed = tps.find((t) => t.error);
-    if (failed) return w.reject(failed.error);
-    // Partitions with nothing to commit come back with RD_KAFKA_OFFSET_INVALID: leave them out.
-    w.resolve(
-      tps.filter((t) => t.offset !== undefined && t.offset >= 0n).map((t) => ({
-        topic: t.topic,
-        partition: t.partition,
-        offset: t.offset,
-      })),
-    );
+    return this.#commits.commit(list);
   }
 
   // --- close ---------------------------------------------------------------------
@@ -648,8 +551,29 @@ export class ConsumerCore implements EventSink {
   /** Rejects waiting reads and refuses new ones. */
   beginClose(): void {
     this.closing = true;
+    this.#commits.stopAutoCommit();
     for (const r of [...this.#reads]) this.#fail(r, new ClosedError("consumer"));
     this.release();
+  }
+
+  /**
+   * Right before librdkafka's close, which commits the stored offsets (for an
+   * assign()ed consumer while the drain still serves the queue): pausing the
+   * assignment makes librdkafka drop what is queued for it unserved (no message or
+   * transaction marker can store past the floors any more), then the floors are stored.
+   */
+  settleOffsets(): void {
+    if (!this.#opts.autoStore) return;
+    const tps = [...this.assigned.values()];
+    if (tps.length > 0) {
+      const list = toList(tps);
+      try {
+        rd().rd_kafka_pause_partitions(this.native.rk, list);
+      } finally {
+        destroyList(list);
+      }
+    }
+    this.restore();
   }
 
   /** Copies out every zero-copy value users still hold, so destroy cannot wait on them. */
@@ -658,8 +582,11 @@ export class ConsumerCore implements EventSink {
   }
 }
 
-function isEof(e: Ptr | PartitionEof): e is PartitionEof {
-  return e !== null && typeof e === "object" && "offset" in e;
+/** A slot of the unread list already handed out (the list is compacted now and then). */
+const TAKEN: PartitionEof = { topic: "", partition: -1, offset: -1n };
+
+function isEof(e: Held | PartitionEof): e is PartitionEof {
+  return "offset" in e;
 }
 
 /** Offsets librdkafka reports as "none" become undefined. @example `offsetOrUndefined(-1001n) === undefined` */

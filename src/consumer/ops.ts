@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { ClosedError, ErrorCode, KafkaError, kafkaError } from "../errors.ts";
+import { ClosedError, ConfigError, ErrorCode, KafkaError, kafkaError } from "../errors.ts";
 import { type ConsumerCore, offsetOrUndefined } from "./core.ts";
 import { CLOSE_MARGIN_MS, type NativeClient } from "../native/client.ts";
 import { after, checkTimeout, MAX_TIMEOUT_MS, show } from "../validate.ts";
 import { backend, cstr, offHeap, type Ptr, rd } from "../native/lib.ts";
 import {
-  destroyList,
   checkPartitions,
+  destroyList,
   fromList,
   toList,
   type TopicPartition,
@@ -218,6 +218,7 @@ export async function closeCore(
   if (!core.fatal && settledInTime) {
     // The close queue receives the last rebalance (revoke) and the end of the close.
     const q = core.native.addQueue();
+    core.settleOffsets();
     const e: Ptr = c.rd_kafka_consumer_close_queue(core.native.rk, q);
     if (backend.isNull(e)) clean = await waitClosed(core, left());
     else c.rd_kafka_error_destroy(e);
@@ -399,4 +400,44 @@ export function checkAssignment(
       throw new TypeError(`${what}: partitions[${i}].offset must be a bigint, got ${show(p.offset)}`);
     }
   });
+}
+
+/** librdkafka's reading of a boolean property (true/t/1, false/f/0); `dflt` when unset or unreadable. */
+function flag(v: string | number | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  const s = String(v).toLowerCase();
+  if (s === "true" || s === "t" || s === "1") return true;
+  if (s === "false" || s === "f" || s === "0") return false;
+  return dflt; // librdkafka refuses it when the client is built
+}
+
+/**
+ * How offsets are stored and auto-committed. With auto store and auto-commit on
+ * (librdkafka's defaults, with a `group.id`), the consumer commits on its own timer
+ * and librdkafka's is turned off: that one reads the stored offsets on librdkafka's
+ * thread, where they may run ahead of what reads were handed (floors.ts).
+ *
+ * @throws {ConfigError} for an `auto.commit.interval.ms` librdkafka would refuse.
+ * @example
+ * ```ts
+ * offsetPlan({ "group.id": "g" }, true); // { autoStore: true, timerMs: 5000, overrides: { "auto.commit.interval.ms": "0" } }
+ * ```
+ */
+export function offsetPlan(
+  config: Record<string, string | number | boolean>,
+  grouped: boolean,
+): { autoStore: boolean; timerMs: number; overrides: Record<string, string> } {
+  const autoStore = flag(config["enable.auto.offset.store"], true);
+  const autoCommit = grouped && flag(config["enable.auto.commit"], true);
+  const raw = config["auto.commit.interval.ms"];
+  const ms = raw === undefined ? 5000 : Number(raw);
+  const bad = typeof raw === "boolean" || (typeof raw === "string" && raw.trim() === "");
+  if (bad || !Number.isInteger(ms) || ms < 0 || ms > 86_400_000) {
+    throw new ConfigError(
+      "auto.commit.interval.ms",
+      `config "auto.commit.interval.ms": expected an integer from 0 to 86400000, got ${show(raw)}`,
+    );
+  }
+  if (!autoStore || !autoCommit || ms === 0) return { autoStore, timerMs: 0, overrides: {} };
+  return { autoStore, timerMs: ms, overrides: { "auto.commit.interval.ms": "0" } };
 }

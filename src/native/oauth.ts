@@ -162,7 +162,9 @@ export class TokenRefresher {
 
 /** Why `v` is not a usable token (never quoting it), or "" when it is. */
 function invalid(v: unknown): string {
-  if (v === null || typeof v !== "object") return `${v === null ? "null" : typeof v}, not { token, lifetimeMs, principal }`;
+  if (v === null || typeof v !== "object") {
+    return `${v === null ? "null" : typeof v}, not { token, lifetimeMs, principal }`;
+  }
   const t = v as Partial<OAuthBearerToken>;
   if (typeof t.token !== "string" || t.token === "" || t.token.includes("\0")) {
     return "no token (token must be a non-empty string)";
@@ -177,7 +179,9 @@ function invalid(v: unknown): string {
   if (t.extensions !== undefined) {
     if (t.extensions === null || typeof t.extensions !== "object") return "extensions that are not an object";
     for (const [k, val] of Object.entries(t.extensions)) {
-      if (!/^[A-Za-z]+$/.test(k) || k === "auth") return `an extension named ${JSON.stringify(k)} (letters only, not "auth")`;
+      if (!/^[A-Za-z]+$/.test(k) || k === "auth") {
+        return `an extension named ${JSON.stringify(k)} (letters only, not "auth")`;
+      }
       if (typeof val !== "string" || val.includes("\0")) return `a value of extension ${k} that is not a string`;
     }
   }
