@@ -10,6 +10,11 @@
  *  - A group consumer (auto-commit on) closes while the broker is dead: close
  *    settles within its timeout + CLOSE_MARGIN_MS, rejecting with `_TIMED_OUT`, and
  *    the commit issued before it settles too.
+ *  - A transactional producer: `initTransactions` and `commitTransaction` reject
+ *    with a retriable error at their timeout while the broker is frozen (SIGSTOP:
+ *    connected, answering nothing), the event loop's timers keep firing meanwhile,
+ *    and both succeed when called again once it goes on (SIGCONT); the committed
+ *    message is then read by a read_committed consumer.
  *
  * The file runs its own broker, one per runtime (Bun: port base 29092, run dir
  * .cache/kafka/run-failover-bun; Deno: 29102, run-failover-deno), so it never
@@ -205,6 +210,72 @@ describe("failover on a real broker (SIGKILL)", () => {
       report(`(a) close ${ms(tc)} ms`);
     }
   });
+
+  it(
+    "transactions on a frozen broker: init and commit reject (retriable) at their timeout while timers fire, then succeed",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      report(await broker.run("start")); // running, unless the test before failed
+      const topic = `failover-tx-${crypto.randomUUID()}`;
+      const warm = new Producer({ "bootstrap.servers": BOOTSTRAP });
+      await warm.send({ topic, partition: 0, value: "first" }); // creates the topic
+      await warm.close();
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 10);
+      const name = (e: unknown) => (e instanceof KafkaError ? `${e.name} (retriable ${e.retriable})` : String(e));
+      try {
+        const p = new Producer({
+          "bootstrap.servers": BOOTSTRAP,
+          "transactional.id": `failover-${crypto.randomUUID()}`,
+          "log_level": 0,
+        });
+        quiet(p);
+        broker.freeze(true);
+        let at = ticks;
+        const init = await p.initTransactions({ timeoutMs: 3_000 }).then(() => undefined, (e) => e);
+        broker.freeze(false);
+        report(`(d) initTransactions, broker frozen: ${name(init)}; ${ticks - at} ticks of 10 ms meanwhile`);
+        assert.ok(init instanceof KafkaError && init.retriable, `a retriable KafkaError, got ${name(init)}`);
+        // A loop blocked for the 3 s would have run this timer once at most.
+        assert.ok(ticks - at >= 50, `the loop ran only ${ticks - at} ticks while initTransactions waited`);
+        await p.initTransactions({ timeoutMs: 60_000 }); // called again after a retriable error
+
+        await p.beginTransaction();
+        await p.send({ topic, partition: 0, value: "in the transaction" });
+        broker.freeze(true);
+        at = ticks;
+        const commit = await p.commitTransaction({ timeoutMs: 3_000 }).then(() => undefined, (e) => e);
+        broker.freeze(false);
+        report(`(d) commitTransaction, broker frozen: ${name(commit)}; ${ticks - at} ticks of 10 ms meanwhile`);
+        assert.ok(commit instanceof KafkaError && commit.retriable, `a retriable KafkaError, got ${name(commit)}`);
+        assert.ok(ticks - at >= 50, `the loop ran only ${ticks - at} ticks while commitTransaction waited`);
+        await p.commitTransaction({ timeoutMs: 60_000 }); // resumes the commit
+        assert.equal(p.inTransaction, false);
+        await p.close();
+
+        const c = new Consumer({ "bootstrap.servers": BOOTSTRAP, "isolation.level": "read_committed", "log_level": 0 });
+        c.on("error", () => {});
+        await c.assign([{ topic, partition: 0, offset: OFFSET.BEGINNING }]);
+        const got: string[] = [];
+        const until = Date.now() + 30_000;
+        while (got.length < 2 && Date.now() < until) {
+          const m = await c.read({ timeoutMs: 1_000 });
+          if (m) got.push(m.text());
+        }
+        await c.close();
+        assert.deepEqual(
+          got,
+          ["first", "in the transaction"],
+          "the committed transaction is visible to read_committed",
+        );
+      } finally {
+        clearInterval(timer);
+        broker.freeze(false);
+      }
+    },
+  );
 
   it("broker never comes back: pending sends reject with _MSG_TIMED_OUT after message.timeout.ms; close returns", {
     timeout: 60_000,
