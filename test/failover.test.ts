@@ -359,9 +359,11 @@ describe("failover on a real broker (SIGKILL)", () => {
         const names = new Map<string, number>();
         for (const o of bad) names.set(o.name!, (names.get(o.name!) ?? 0) + 1);
         const waits = bad.map((o) => o.at - o.sentAt);
-        const minWait = waits.length ? Math.round(Math.min(...waits)) : -1;
-        const maxWait = waits.length ? Math.round(Math.max(...waits)) : -1;
-        const last = r.outcomes.length ? Math.round(Math.max(...r.outcomes.map((o) => o.at)) - tKill) : -1;
+        const minWait = waits.length ? Math.round(waits.reduce((m, w) => Math.min(m, w), Infinity)) : -1;
+        const maxWait = waits.length ? Math.round(waits.reduce((m, w) => Math.max(m, w), -Infinity)) : -1;
+        const last = r.outcomes.length
+          ? Math.round(r.outcomes.reduce((m, o) => Math.max(m, o.at), -Infinity) - tKill)
+          : -1;
         report(
           `(b) ${r.name}: ${outcome}; ${r.outcomes.length}/${total} settled (${during} sent during the kill, ` +
             `${AFTER_KILL} after): ${ok.length} resolved, ${bad.length} rejected ` +

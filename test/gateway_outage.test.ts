@@ -126,7 +126,7 @@ describe("gateway: the broker stops for 10 s under load", () => {
       `${answers.length} answers: ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(", ")}; ` +
         `kill at ${Math.round(killAt)} ms, start at ${Math.round(startAt)}, up at ${Math.round(upAt)}, ` +
         `first delivery after at ${Math.round(recoveredAt)}; slowest answer ${
-          Math.round(Math.max(...answers.map((a) => a.ms)))
+          Math.round(answers.reduce((m, a) => Math.max(m, a.ms), 0))
         } ms`,
     );
 
